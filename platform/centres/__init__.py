@@ -1,0 +1,1 @@
+"""Youth healthy-growth counselling centres, one per county."""

@@ -1,0 +1,116 @@
+"""One frozen settings object, built from the environment at process start.
+
+Precedence as in Starlette's Config: the process environment, then a `.env` file in the working
+directory, then the default. A missing or invalid key fails at start-up naming the key.
+Nothing here is read at import time: call `Settings.from_env()`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.config import Config
+
+from runxin.platform.errors import ConfigurationError
+
+_MODES = ("development", "production")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    mode: str = "development"
+    token_issuer: str = "runxin-local"
+    token_audience: str = "runxin-api"
+    token_ttl_seconds: int = 900
+    standards_version: str = "2023"
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    introspection: bool = True
+    graphiql: bool = True
+    broker_url: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / "signing-key.json"
+
+    @classmethod
+    def from_env(cls, env_file: str | Path | None = ".env", **overrides: object) -> "Settings":
+        """Read RUNXIN_* keys; explicit overrides win (the CLI's flags)."""
+        config = Config(env_file if env_file and Path(env_file).exists() else None, environ=os.environ)
+
+        def read(key: str, cast: type, default: object) -> object:
+            try:
+                return config(key, cast=cast, default=default)
+            except ValueError as exc:
+                raise ConfigurationError(f"{key} is invalid: {exc}. Set it to a {cast.__name__}.") from exc
+
+        data_dir = Path(str(overrides.pop("data_dir", None) or read("RUNXIN_DATA_DIR", str, ".data"))).resolve()
+        default_db = f"sqlite+aiosqlite:///{data_dir / 'runxin.db'}"
+        mode = str(overrides.pop("mode", None) or read("RUNXIN_MODE", str, "development"))
+        if mode not in _MODES:
+            raise ConfigurationError(f"RUNXIN_MODE is {mode!r}: set it to one of {', '.join(_MODES)}.")
+        production = mode == "production"
+        values: dict[str, object] = dict(
+            data_dir=data_dir,
+            database_url=str(read("RUNXIN_DATABASE_URL", str, default_db)),
+            mode=mode,
+            token_issuer=read("RUNXIN_TOKEN_ISSUER", str, "runxin-local"),
+            token_audience=read("RUNXIN_TOKEN_AUDIENCE", str, "runxin-api"),
+            token_ttl_seconds=read("RUNXIN_TOKEN_TTL_SECONDS", int, 900),
+            standards_version=read("RUNXIN_STANDARDS_VERSION", str, "2023"),
+            max_query_depth=read("RUNXIN_MAX_QUERY_DEPTH", int, 12),
+            max_aliases=read("RUNXIN_MAX_ALIASES", int, 30),
+            max_tokens=read("RUNXIN_MAX_TOKENS", int, 4000),
+            introspection=read("RUNXIN_INTROSPECTION", _bool, not production),
+            graphiql=read("RUNXIN_GRAPHIQL", _bool, not production),
+            broker_url=read("RUNXIN_BROKER_URL", str, ""),
+        )
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        url = self.database_url
+        if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
+            raise ConfigurationError(
+                f"RUNXIN_DATABASE_URL {url!r} is not supported: use sqlite+aiosqlite:///PATH "
+                "or postgresql+asyncpg://USER@HOST:PORT/DB."
+            )
+        if not 60 <= self.token_ttl_seconds <= 3600:
+            raise ConfigurationError("RUNXIN_TOKEN_TTL_SECONDS must be between 60 and 3600.")
+        from runxin.platform.standards import STANDARDS
+
+        if self.standards_version not in STANDARDS:
+            raise ConfigurationError(
+                f"RUNXIN_STANDARDS_VERSION {self.standards_version!r} is unknown: "
+                f"use one of {', '.join(sorted(STANDARDS))}."
+            )
+
+    def replace(self, **changes: object) -> "Settings":
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _bool(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{value!r} is not a boolean (use true or false)")
+
+
+_bool.__name__ = "boolean"

@@ -1,0 +1,1 @@
+"""Database layer: declarative base, engines and sessions, migrations. Imports nothing above platform."""

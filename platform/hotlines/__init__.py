@@ -1,0 +1,1 @@
+"""Psychological-aid hotlines: one per county and per school of central rank and above."""

@@ -1,0 +1,35 @@
+"""Every mapped model, imported once so the metadata is complete (Alembic, tests, seeding)."""
+
+from runxin.platform.centres.models import CentreActivity, CounsellingCentre
+from runxin.platform.db.base import Base, TenantOwned
+from runxin.platform.hotlines.models import Hotline, HotlineCallCount
+from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
+from runxin.platform.staffing.models import Staff
+from runxin.platform.stations.models import Station
+from runxin.platform.targets.models import Target
+from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
+from runxin.platform.tree.models import Tenant, TenantParentLink
+
+__all__ = [
+    "Base",
+    "CentreActivity",
+    "CounsellingCentre",
+    "Hotline",
+    "HotlineCallCount",
+    "SchoolEnrolment",
+    "SchoolProfile",
+    "Staff",
+    "Station",
+    "Target",
+    "Tenant",
+    "TenantOwned",
+    "TenantParentLink",
+    "TrainingAttendance",
+    "TrainingProgramme",
+    "TrainingSession",
+]
+
+
+def tenant_owned_models() -> list[type[TenantOwned]]:
+    """Every model whose rows belong to a tenant (the scoping hook and the isolation tests walk it)."""
+    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)]

@@ -1,0 +1,1 @@
+"""School profiles: stage, enrolment per school year, rank, scale, cluster, vocational flag."""

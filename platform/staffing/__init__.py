@@ -1,0 +1,1 @@
+"""Staff: full-time and part-time mental-health teachers, hired counsellors, homeroom teachers."""

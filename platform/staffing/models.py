@@ -1,0 +1,36 @@
+"""Staff records. Columns marked `info={"personal": True}` are personal data: masked for viewers
+that policy does not allow, and (later) audited when read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from runxin.platform.db.base import Base, TenantOwned
+
+STAFF_KINDS = ("FULL_TIME", "PART_TIME", "HIRED_COUNSELLOR", "HOMEROOM")
+GENDERS = ("FEMALE", "MALE", "UNDISCLOSED")
+
+PERSONAL = {"personal": True}
+
+
+class Staff(TenantOwned, Base):
+    __tablename__ = "staff"
+
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(100), info=PERSONAL)
+    gender: Mapped[str] = mapped_column(String(12), default="UNDISCLOSED", info=PERSONAL)
+    birth_date: Mapped[dt.date | None] = mapped_column(info=PERSONAL)
+    phone: Mapped[str] = mapped_column(String(32), default="", info=PERSONAL)
+    # Comma-separated qualification codes, e.g. PSY_DEGREE, COUNSELLOR_CERT, TEACHER_CERT.
+    qualifications: Mapped[str] = mapped_column(String(200), default="")
+    strong_teacher: Mapped[bool] = mapped_column(default=False)  # the school's 骨干 mental-health teacher
+    employed_since: Mapped[dt.date | None] = mapped_column()
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+def personal_fields() -> tuple[str, ...]:
+    """Names of the Staff attributes that are personal data."""
+    return tuple(c.key for c in Staff.__table__.columns if c.info.get("personal"))

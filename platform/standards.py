@@ -1,0 +1,34 @@
+"""The standards schools are measured against, as versioned configuration.
+
+Where the policy documents disagree, the stricter rule is the default version and the looser one is
+a named alternative (RUNXIN_STANDARDS_VERSION selects; indicator values say which version they used).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Standard:
+    version: str
+    min_room_area_m2: float = 18.0
+    min_open_hours_per_week: float = 8.0
+    students_per_full_time_teacher: int = 800
+    # Above this enrolment a school must have at least one full-time teacher.
+    full_time_required_above: int = 800
+    # Stricter reading: the 1:800 ratio counts full-time teachers only. The looser alternative lets
+    # part-time teachers fill the ratio once one full-time teacher is in post.
+    ratio_counts_part_time: bool = False
+    required_room_functions: tuple[str, ...] = ("INDIVIDUAL_COUNSELLING", "ASSESSMENT", "SANDPLAY")
+    model_school_target_share: float = 0.15
+
+
+STANDARDS: dict[str, Standard] = {
+    "2023": Standard(version="2023"),
+    "2023-lenient": Standard(version="2023-lenient", ratio_counts_part_time=True),
+}
+
+
+def standard(version: str) -> Standard:
+    return STANDARDS[version]

@@ -1,0 +1,1 @@
+"""Sunshine counselling stations and school counselling rooms."""

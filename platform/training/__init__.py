@@ -1,0 +1,1 @@
+"""Training programmes, sessions, attendance and continuing-education credits."""
