@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -35,10 +34,20 @@ def _prepare(database_url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
-def run_in_thread_safe(fn, *args):  # type: ignore[no-untyped-def]
-    """Alembic's env.py runs its own event loop: call it outside a running loop."""
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()  # type: ignore[return-value]
+
+
+async def current_revision(database_url: str) -> str | None:
+    """The revision the database is at (None when it has never been migrated)."""
+    from alembic.runtime.migration import MigrationContext
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url)
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return fn(*args)
-    raise RuntimeError("Run migrations before starting the event loop (or in a worker thread).")
+        async with engine.connect() as connection:
+            return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    finally:
+        await engine.dispose()

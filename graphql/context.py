@@ -1,0 +1,101 @@
+"""The typed, request-scoped context: who is asking, one database session, the DataLoaders.
+
+Sibling fields resolve concurrently but an AsyncSession must not be used by two tasks at once, so
+every statement goes through `RequestDatabase`, which serialises use of the one session with a
+lock and fetches rows fully before releasing it. Batching by the DataLoaders keeps the number of
+statements (and so the waiting) small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from runxin.platform.config import Settings
+from runxin.platform.standards import Standard, standard
+from runxin.tenants.principal import Principal
+from runxin.tenants.scoping import bind_principal
+
+if TYPE_CHECKING:
+    from strawberry.types import Info as _Info
+
+
+class RequestDatabase:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], principal: Principal | None) -> None:
+        self._sessionmaker = sessionmaker
+        self._principal = principal
+        self._session: AsyncSession | None = None
+        self._lock = asyncio.Lock()
+        self.statements = 0
+
+    def _open(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._sessionmaker()
+            if self._principal is not None:
+                bind_principal(self._session, self._principal)
+        return self._session
+
+    async def rows(self, statement: Any) -> list[Any]:
+        """Run a select and return all its rows."""
+        async with self._lock:
+            self.statements += 1
+            result = await self._open().execute(statement)
+            return list(result.all())
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """Exclusive use of the session for a read that needs the ORM (services)."""
+        async with self._lock:
+            yield self._open()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A transaction for one mutation: committed if the block succeeds, rolled back otherwise."""
+        async with self._lock:
+            session = self._open()
+            if session.in_transaction():
+                await session.commit()  # end the read transaction so the write sees fresh data
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+@dataclass
+class Context:
+    settings: Settings
+    principal: Principal | None
+    db: RequestDatabase
+    _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def standard(self) -> Standard:
+        return standard(self.settings.standards_version)
+
+    def loader(self, name: str, factory: Callable[["Context"], DataLoader[Any, Any]]) -> DataLoader[Any, Any]:
+        """The request's DataLoader called `name`, made on first use."""
+        loader = self._loaders.get(name)
+        if loader is None:
+            loader = self._loaders[name] = factory(self)
+        return loader
+
+
+if TYPE_CHECKING:
+    Info = _Info[Context, None]
+else:
+    from strawberry.types import Info as _StrawberryInfo
+
+    Info = _StrawberryInfo[Context, None]

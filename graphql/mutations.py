@@ -1,0 +1,53 @@
+"""The one way every mutation runs: map input, call a service in a transaction, map the result.
+
+Expected domain errors become `userErrors` and the transaction is rolled back, so nothing is
+half-written; anything else propagates and is masked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from runxin.graphql.context import Info
+from runxin.graphql.errors import UserError, user_errors
+from runxin.graphql.ids import decode_id
+from runxin.platform.errors import RunxinError
+
+R = TypeVar("R")
+N = TypeVar("N")
+
+
+def input_values(data: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields the client actually set (UNSET ones are left out, so defaults and old values stay)."""
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(data):
+        value = getattr(data, f.name)
+        if f.name in exclude or value is strawberry.UNSET:
+            continue
+        values[f.name] = value.value if hasattr(value, "value") and not isinstance(value, (str, int, float)) else value
+    return values
+
+
+async def run_mutation(
+    info: Info,
+    action: Callable[[AsyncSession], Awaitable[R]],
+    to_node: Callable[[R], N],
+) -> tuple[N | None, list[UserError]]:
+    """Run `action` in one transaction; return (node, []) or (None, userErrors)."""
+    try:
+        async with info.context.db.write() as session:
+            result = await action(session)
+            node = to_node(result)
+        return node, []
+    except RunxinError as exc:
+        return None, user_errors(exc)
+
+
+def id_arg(global_id: str, type_name: str | tuple[str, ...], field: str) -> Any:
+    """Decode an id argument; bad ids raise Invalid, reported as userErrors by run_mutation."""
+    return decode_id(global_id, expected=type_name, field=field)[1]

@@ -1,0 +1,1 @@
+"""GraphQL for sunshine counselling stations and counselling rooms."""

@@ -1,0 +1,1 @@
+"""GraphQL for the tenant tree: the Tenant type, viewer, tenant(code:), tenants(...)."""
