@@ -1,0 +1,73 @@
+"""`runxin demo`: an embedded database, migrated and seeded, tokens printed, the API served."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+
+from rich.console import Console
+from sqlalchemy import func, select
+
+from runxin.cli.seeding import run_seed
+from runxin.cli.tokens import issue_token
+from runxin.platform.config import Settings
+from runxin.platform.db.engine import make_engine, make_sessionmaker
+from runxin.platform.db.migrate import upgrade
+from runxin.platform.tree.models import Tenant
+from runxin.tenants.scoping import ScopedSession, as_system
+
+EXAMPLE_QUERY = """query {
+  viewer { subject roles tenant { code name kind } }
+  tenants(kind: SCHOOL, first: 3) {
+    nodes { code name staffCounts { fullTime partTime total } stations(first: 1) { nodes { areaM2 weeklyOpenHours } } }
+  }
+}"""
+
+
+async def sample_codes(settings: Settings) -> tuple[str, str, str] | None:
+    """A city, one of its counties and one of that county's schools, if the database has any."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine, ScopedSession)() as session:
+            as_system(session, "demo")
+            if not (await session.execute(select(func.count()).select_from(Tenant))).scalar_one():
+                return None
+            city = (await session.execute(select(Tenant).where(Tenant.kind == "CITY").order_by(Tenant.code).limit(1))).scalar_one()
+            county = (
+                await session.execute(select(Tenant).where(Tenant.parent_id == city.id).order_by(Tenant.code).limit(1))
+            ).scalar_one()
+            school = (
+                await session.execute(select(Tenant.code).where(Tenant.parent_id == county.id).order_by(Tenant.code).limit(1))
+            ).scalar_one()
+            return city.code, county.code, school
+    finally:
+        await engine.dispose()
+
+
+def run_demo(settings: Settings, *, port: int, scale: str, serve: bool, console: Console) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    codes = asyncio.run(sample_codes(settings))
+    if codes is None:
+        summary = run_seed(settings, scale, 7, console)
+        codes = (summary.city_code, summary.county_code, summary.school_code)
+    else:
+        console.print(f"reusing the seeded database at {settings.database_url}")
+    url = f"http://127.0.0.1:{port}/graphql"
+    console.rule("Runxin demo")
+    tokens = {}
+    for label, code, role in zip(("city", "county", "school"), codes, ("ADMIN", "ADMIN", "DATA_OFFICER"), strict=True):
+        tokens[label] = asyncio.run(issue_token(settings, code, [role], None, 3600))
+        console.print(f"[bold]{label}[/bold] {code} ({role}) token, valid 1 h:")
+        print(tokens[label])
+    body = json.dumps({"query": EXAMPLE_QUERY})
+    console.print("\nExample query, as the county (use any token above):")
+    print(f"export RUNXIN_TOKEN={tokens['county']}")
+    print(f"curl -s {url} -H 'Content-Type: application/json' -H \"Authorization: Bearer $RUNXIN_TOKEN\" \\\n  -d {shlex.quote(body)}")
+    console.print(f"\nGraphiQL: open {url} in a browser and set the header Authorization: Bearer <token>.")
+    if serve:
+        from runxin.cli.serving import run_server
+
+        console.print(f"serving on {url} (Ctrl-C to stop)")
+        run_server(settings, "127.0.0.1", port)

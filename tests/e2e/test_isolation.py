@@ -1,0 +1,119 @@
+"""The tenant-isolation matrix: data of one tenant never reaches another outside its subtree.
+
+Generic by construction: it walks the schema by introspection, so every connection a domain adds to
+`Tenant` and every node type is checked without this file changing. A new root field fails
+`test_every_root_field_is_covered` until it is added to the matrix here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from runxin.platform.seed import seed_database
+from runxin.platform.tree.models import Tenant
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+COVERED_ROOT_FIELDS = {"viewer", "node", "nodes", "tenant", "tenants", "indicatorDefinitions"}
+
+INTROSPECT_TENANT = """
+{ __type(name: "Tenant") { fields { name args { name } type { name ofType { name ofType { name ofType { name } } } } } }
+  __schema { queryType { fields { name } } } }
+"""
+
+
+def type_name(t: dict[str, Any]) -> str:
+    while t.get("ofType"):
+        t = t["ofType"]
+    return t["name"] or ""
+
+
+@pytest.fixture
+async def world(api, sessionmaker, system_session):  # type: ignore[no-untyped-def]
+    """A seeded city of two counties; returns the tenants by kind and their subtrees' codes."""
+    await seed_database(sessionmaker, scale="tiny", seed=11)
+    tenants = (await system_session.execute(select(Tenant))).scalars().all()
+    counties = sorted((t for t in tenants if t.kind == "COUNTY"), key=lambda t: t.code)
+    assert len(counties) >= 2
+
+    def subtree(t: Tenant) -> set[str]:
+        return {x.code for x in tenants if x.path.startswith(t.path)}
+
+    school = sorted((t for t in tenants if t.kind == "SCHOOL" and t.parent_id == counties[0].id), key=lambda t: t.code)[0]
+    return {"a": counties[0], "b": counties[1], "school": school, "subtree": subtree, "tenants": tenants}
+
+
+async def connection_fields(api, principal: Tenant) -> list[str]:  # type: ignore[no-untyped-def]
+    body = await api.gql(INTROSPECT_TENANT, as_=principal)
+    fields = body["data"]["__type"]["fields"]
+    return [f["name"] for f in fields if type_name(f["type"]).endswith("Connection") and {"scope", "first"} <= {a["name"] for a in f["args"]}]
+
+
+async def visible_records(api, principal: Tenant) -> dict[str, list[dict[str, Any]]]:  # type: ignore[no-untyped-def]
+    """Every record each Tenant connection shows the principal over its own subtree."""
+    found = {}
+    for field in await connection_fields(api, principal):
+        query = f'query ($code: String!) {{ tenant(code: $code) {{ {field}(first: 100, scope: SUBTREE) {{ nodes {{ id tenant {{ code }} }} }} }} }}'
+        body = await api.gql(query, {"code": principal.code}, as_=principal)
+        assert "errors" not in body, body
+        found[field] = body["data"]["tenant"][field]["nodes"]
+    return found
+
+
+async def test_every_root_field_is_covered(api, world) -> None:  # type: ignore[no-untyped-def]
+    body = await api.gql(INTROSPECT_TENANT, as_=world["a"])
+    root_fields = {f["name"] for f in body["data"]["__schema"]["queryType"]["fields"]}
+    assert root_fields <= COVERED_ROOT_FIELDS, f"add {root_fields - COVERED_ROOT_FIELDS} to the isolation matrix"
+
+
+@pytest.mark.parametrize("who", ["a", "school"])
+async def test_connections_show_only_the_subtree(api, world, who) -> None:  # type: ignore[no-untyped-def]
+    principal = world[who]
+    allowed = world["subtree"](principal)
+    records = await visible_records(api, principal)
+    assert records, "the schema exposes no Tenant connection with scope: the matrix would check nothing"
+    seen_any = False
+    for field, nodes in records.items():
+        owners = {n["tenant"]["code"] for n in nodes}
+        assert owners <= allowed, f"{field} leaked records of {owners - allowed} to {principal.code}"
+        seen_any = seen_any or bool(nodes)
+    assert seen_any, "the seeded data gave this principal nothing to see: the check would be vacuous"
+
+
+async def test_node_ids_of_another_county_resolve_to_nothing(api, world) -> None:  # type: ignore[no-untyped-def]
+    # Given every id county B can see
+    b_records = await visible_records(api, world["b"])
+    ids = [n["id"] for nodes in b_records.values() for n in nodes]
+    assert ids
+    # When county A asks for them by id
+    for start in range(0, len(ids), 100):
+        body = await api.gql("query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[start : start + 100]}, as_=world["a"])
+        # Then it gets nothing
+        assert body["data"]["nodes"] == [None] * len(ids[start : start + 100])
+    # And B itself does see them (the ids are real)
+    body = await api.gql("query ($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[:100]}, as_=world["b"])
+    assert [n["id"] for n in body["data"]["nodes"]] == ids[:100]
+
+
+async def test_tree_queries_stay_in_the_subtree(api, world) -> None:  # type: ignore[no-untyped-def]
+    a, b = world["a"], world["b"]
+    assert (await api.gql("query ($c: String!) { tenant(code: $c) { code } }", {"c": b.code}, as_=a))["data"]["tenant"] is None
+    listed = await api.gql("{ tenants(first: 100) { nodes { code } } }", as_=a)
+    codes = {n["code"] for n in listed["data"]["tenants"]["nodes"]}
+    assert codes and codes <= world["subtree"](a) - {a.code}
+    # under another county: refused as not found, nothing listed
+    body = await api.post("query ($c: String!) { tenants(under: $c, first: 10) { nodes { code } } }", {"c": b.code}, as_=a)
+    assert body.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    # a school sees its ancestors by name, but not its siblings
+    school = world["school"]
+    body = await api.gql(
+        "query ($c: String!) { tenant(code: $c) { ancestors { code } parent { code children(first: 100) { nodes { code } } } } }",
+        {"c": school.code},
+        as_=school,
+    )
+    tenant = body["data"]["tenant"]
+    assert [t["code"] for t in tenant["ancestors"]][-1] == a.code
+    assert [n["code"] for n in tenant["parent"]["children"]["nodes"]] == [school.code]
