@@ -6,6 +6,7 @@ Each check raises `Invalid` with a reason precise enough to fix the code by hand
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from runxin.platform.errors import Invalid
 
@@ -29,20 +30,31 @@ SCHOOL_CATEGORIES: dict[str, str] = {
 }
 VOCATIONAL_CATEGORIES = frozenset({"32", "36"})
 
-_SIX_DIGITS = re.compile(r"\d{6}")
-_TEN_DIGITS = re.compile(r"\d{10}")
+# ASCII digits only: `\d` would also accept full-width digits typed with a Chinese input method.
+_SIX_DIGITS = re.compile(r"[0-9]{6}")
+_TEN_DIGITS = re.compile(r"[0-9]{10}")
+
+
+def normalise(code: str) -> str:
+    """Fold full-width digits (３６０７００) to ASCII and trim, as clerks type codes either way."""
+    return unicodedata.normalize("NFKC", code).strip()
 
 
 def check_division_code(code: str, kind: str, *, parent_code: str | None = None, field: str = "code") -> str:
-    """Check a city ("CITY") or county ("COUNTY") division code; return it normalised."""
-    code = code.strip()
+    """Check a province, city or county division code (kind PROVINCE, CITY, COUNTY); return it normalised."""
+    code = normalise(code)
     if not _SIX_DIGITS.fullmatch(code):
         raise Invalid(field, "CODE_FORMAT", f"A {kind.lower()} code is 6 digits (GB/T 2260), e.g. 360700; got {code!r}.")
     if code[:2] not in PROVINCE_PREFIXES:
         raise Invalid(field, "CODE_PROVINCE", f"{code} does not start with a province code of GB/T 2260 (11-82).")
-    if kind == "CITY":
+    if kind == "PROVINCE":
+        if code[2:] != "0000":
+            raise Invalid(field, "CODE_LEVEL", f"A province code is 6 digits ending in 0000, e.g. 360000; got {code}.")
+    elif kind == "CITY":
         if code[2:4] == "00" or code[4:] != "00":
             raise Invalid(field, "CODE_LEVEL", f"A city code has a non-zero prefecture part and ends in 00, e.g. 360700; got {code}.")
+        if parent_code is not None and code[:2] != parent_code[:2]:
+            raise Invalid(field, "CODE_PARENT_MISMATCH", f"City {code} must start with its province's two digits {parent_code[:2]}.")
     elif kind == "COUNTY":
         if code[4:] == "00":
             raise Invalid(field, "CODE_LEVEL", f"A county code has a non-zero last two digits, e.g. 360702; got {code}.")
@@ -57,7 +69,7 @@ def check_division_code(code: str, kind: str, *, parent_code: str | None = None,
 
 def check_school_code(code: str, *, province_prefix: str | None = None, field: str = "code") -> str:
     """Check a 10-digit school identification code; return it normalised."""
-    code = code.strip()
+    code = normalise(code)
     if not _TEN_DIGITS.fullmatch(code):
         raise Invalid(field, "CODE_FORMAT", f"A school code is 10 digits (2 category + 2 province + 6 sequence); got {code!r}.")
     if code[:2] not in SCHOOL_CATEGORIES:

@@ -53,7 +53,8 @@ class Settings:
             try:
                 return config(key, cast=cast, default=default)
             except ValueError as exc:
-                raise ConfigurationError(f"{key} is invalid: {exc}. Set it to a {cast.__name__}.") from exc
+                hint = "true or false" if cast is _bool else f"a {cast.__name__}"
+                raise ConfigurationError(f"{key} is invalid ({str(exc).rstrip('.')}): set it to {hint}.") from exc
 
         data_dir = Path(str(overrides.pop("data_dir", None) or read("RUNXIN_DATA_DIR", str, ".data"))).resolve()
         default_db = f"sqlite+aiosqlite:///{data_dir / 'runxin.db'}"
@@ -112,5 +113,3 @@ def _bool(value: str | bool) -> bool:
         return False
     raise ValueError(f"{value!r} is not a boolean (use true or false)")
 
-
-_bool.__name__ = "boolean"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -37,12 +38,25 @@ def load_or_create_key(path: Path) -> ECKey:
         return ECKey.import_key(json.loads(path.read_text()))
     path.parent.mkdir(parents=True, exist_ok=True)
     key = ECKey.generate_key("P-256", auto_kid=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(key.as_dict(private=True), fh)
-    os.replace(tmp, path)  # atomic: two processes starting at once never see half a key
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(key.as_dict(private=True), fh)
+        # link() fails if the key exists: of two processes starting at once, the first one's key
+        # is published whole and the other loads it, so both sign with the same key.
+        os.link(tmp, path)
+    except FileExistsError:
+        return ECKey.import_key(json.loads(path.read_text()))
+    finally:
+        os.unlink(tmp)
     return key
+
+
+def _string_set(value: object) -> frozenset[str]:
+    """A claim that must be a list of strings; anything else grants nothing."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return frozenset(value)
+    return frozenset()
 
 
 class TokenService:
@@ -92,7 +106,7 @@ class TokenService:
             return TokenClaims(
                 subject=str(claims["sub"]),
                 tenant_id=uuid.UUID(str(claims["tenant"])),
-                roles=frozenset(claims.get("roles") or []),
+                roles=_string_set(claims.get("roles")),
                 scopes=frozenset(str(claims.get("scope") or "").split()),
                 client_id=claims.get("client_id"),
             )

@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 
 from sqlalchemy import func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.codes import check_division_code, check_school_code
@@ -28,15 +29,11 @@ async def get_tenant_by_code(session: AsyncSession, code: str) -> Tenant | None:
     return (await session.execute(select(Tenant).where(Tenant.code == code))).scalar_one_or_none()
 
 
-def check_code(kind: TenantKind, code: str, parent: Tenant | None) -> str:
+def check_code(kind: TenantKind, code: str, parent: Tenant | None, *, field: str = "code") -> str:
+    """Check `code` for a tenant of `kind` under `parent`; return it normalised."""
     if kind is TenantKind.SCHOOL:
-        return check_school_code(code, province_prefix=parent.code[:2] if parent is not None else None)
-    if kind is TenantKind.PROVINCE:
-        code = code.strip()
-        if len(code) != 6 or not code.isdigit() or code[2:] != "0000":
-            raise Invalid("code", "CODE_LEVEL", f"A province code is 6 digits ending in 0000, e.g. 360000; got {code!r}.")
-        return code
-    return check_division_code(code, kind.value, parent_code=parent.code if kind is TenantKind.COUNTY and parent else None)
+        return check_school_code(code, province_prefix=parent.code[:2] if parent is not None else None, field=field)
+    return check_division_code(code, kind.value, parent_code=parent.code if parent is not None else None, field=field)
 
 
 async def create_tenant(
@@ -72,10 +69,16 @@ async def create_tenant(
         depth=(parent.depth + 1) if parent else 0,
         root_id=parent.root_id if parent else tenant_id,
     )
-    session.add(tenant)
-    if parent is not None:
-        session.add(TenantParentLink(tenant_id=tenant_id, parent_id=parent.id, valid_from=now or utcnow()))
-    await session.flush()
+    try:
+        # A savepoint: if another request registered the same code after our check, only this
+        # insert is undone and the caller gets the Conflict, not an internal error.
+        async with session.begin_nested():
+            session.add(tenant)
+            if parent is not None:
+                session.add(TenantParentLink(tenant_id=tenant_id, parent_id=parent.id, valid_from=now or utcnow()))
+            await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"Code {code} is already registered; each tenant code is unique.", field="code", code="CODE_TAKEN") from exc
     return tenant
 
 
@@ -85,17 +88,39 @@ async def get_tenant_by_code_system(session: AsyncSession, code: str) -> Tenant 
     return result.first()  # type: ignore[return-value]
 
 
-async def move_tenant(session: AsyncSession, tenant: Tenant, new_parent: Tenant, *, now: dt.datetime | None = None) -> Tenant:
+async def move_tenant(
+    session: AsyncSession,
+    tenant: Tenant,
+    new_parent: Tenant,
+    *,
+    new_code: str | None = None,
+    now: dt.datetime | None = None,
+) -> Tenant:
     """Move a subtree under `new_parent`, keeping the old parent link as history.
 
-    Paths of the whole subtree are rewritten in one statement; `root_id` follows when the move
+    The code rules hold after a move as at creation: a county moving to another city takes the
+    new division code it is given there (`new_code`), and a school cannot move to another
+    province (its code names the province and never changes). Paths of the whole subtree are
+    rewritten in one statement; `root_id` of the nodes and of their records follows when the move
     crosses cities.
     """
     if TenantKind(new_parent.kind) not in ALLOWED_PARENT[TenantKind(tenant.kind)]:
         raise Invalid("parentId", "PARENT_KIND", f"A {tenant.kind.lower()} cannot sit under a {new_parent.kind.lower()}.")
     if new_parent.path.startswith(tenant.path):
         raise Invalid("parentId", "PARENT_CYCLE", "A tenant cannot move under itself or its own descendant.")
+    # Without a new code, a mismatch is the destination's fault: report it on parentId.
+    code = check_code(
+        TenantKind(tenant.kind),
+        new_code if new_code is not None else tenant.code,
+        new_parent,
+        field="code" if new_code is not None else "parentId",
+    )
+    if code != tenant.code:
+        if await get_tenant_by_code_system(session, code) is not None:
+            raise Conflict(f"Code {code} is already registered; each tenant code is unique.", field="code", code="CODE_TAKEN")
+        tenant.code = code
     if tenant.parent_id == new_parent.id:
+        await session.flush()
         return tenant
     now = now or utcnow()
     old_path, new_path = tenant.path, child_path(new_parent.path, tenant.id)
@@ -118,7 +143,27 @@ async def move_tenant(session: AsyncSession, tenant: Tenant, new_parent: Tenant,
         )
         .execution_options(synchronize_session=False)
     )
+    if new_parent.root_id != tenant.root_id:
+        await _move_records_to_root(session, new_path, new_parent.root_id)
     tenant.parent_id = new_parent.id
     await session.flush()
-    await session.refresh(tenant)
+    # The bulk UPDATE bypassed the identity map: reload every node of the subtree this session
+    # holds, so a later move in the same session starts from the new paths.
+    await session.execute(
+        select(Tenant).where(Tenant.path >= new_path, Tenant.path < upper_bound(new_path)).execution_options(populate_existing=True)
+    )
     return tenant
+
+
+async def _move_records_to_root(session: AsyncSession, subtree_path: str, root_id: uuid.UUID) -> None:
+    """Records carry their city as root_id: a move across cities rewrites it for the subtree."""
+    from runxin.platform.models import tenant_owned_models
+
+    moved = select(Tenant.id).where(Tenant.path >= subtree_path, Tenant.path < upper_bound(subtree_path))
+    for model in tenant_owned_models():
+        await session.execute(
+            update(model)
+            .where(model.tenant_id.in_(moved))
+            .values(root_id=root_id)
+            .execution_options(synchronize_session=False)
+        )
