@@ -24,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from runxin.graphql.context import Context, RequestDatabase
@@ -131,6 +132,16 @@ async def graphql_endpoint(request: Request) -> Response:
         principal = await _principal(runtime, request)
     except PermissionDenied as exc:
         return _error(401, "UNAUTHENTICATED", exc.message)
+    try:
+        return await _execute(runtime, request, payload, principal)
+    except InvalidOperationTypeError:
+        return _error(405, "METHOD_NOT_ALLOWED", "Mutations need POST; GET runs queries only.")
+    except CannotGetOperationTypeError:
+        return _error(400, "BAD_REQUEST", "operationName does not name an operation of the document.")
+
+
+async def _execute(runtime: Runtime, request: Request, payload: dict[str, Any], principal: Principal | None) -> Response:
+    query, variables = payload["query"], payload.get("variables")
     db = RequestDatabase(runtime.sessionmaker, principal)
     context = Context(settings=runtime.settings, principal=principal, db=db)
     allowed = (OperationType.QUERY,) if request.method == "GET" else (OperationType.QUERY, OperationType.MUTATION)

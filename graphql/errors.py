@@ -31,15 +31,17 @@ def user_errors(exc: RunxinError) -> list[UserError]:
     ]
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask everything that is not an expected error or a GraphQL validation error."""
+def is_unexpected(error: GraphQLError) -> bool:
+    """Neither a document error (syntax, validation) nor an expected domain error."""
     original = error.original_error
     if original is None:
         return False  # syntax and validation errors say what is wrong with the document
-    if isinstance(original, RunxinError):
-        return False  # expected: a query resolver refused bad arguments; the message says why
-    log.error("unexpected error in %s", error.path, exc_info=original)
-    return True
+    return not isinstance(original, RunxinError)
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask everything that is not an expected error or a GraphQL validation error."""
+    return is_unexpected(error)
 
 
 def error_extensions(error: GraphQLError) -> dict[str, object]:
@@ -47,6 +49,7 @@ def error_extensions(error: GraphQLError) -> dict[str, object]:
     original = error.original_error
     if isinstance(original, RunxinError):
         return {"code": original.code, **({"field": original.field} if original.field else {})}
-    if original is None:
+    if original is None and error.path is None:
         return {"code": "GRAPHQL_VALIDATION_FAILED" if error.locations else "BAD_REQUEST"}
+    # An execution error with no domain cause: masked by MaskErrors before it gets here.
     return {"code": "INTERNAL_SERVER_ERROR"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -15,19 +18,51 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from runxin.graphql.errors import should_mask
+from runxin.graphql.centres.mutations import CentreMutation
+from runxin.graphql.centres.types import CentreNode
+from runxin.graphql.errors import is_unexpected, log, should_mask
+from runxin.graphql.hotlines.mutations import HotlineMutation
+from runxin.graphql.hotlines.types import HotlineNode
+from runxin.graphql.staffing.mutations import StaffMutation
+from runxin.graphql.staffing.types import StaffNode
 from runxin.graphql.stations.mutations import StationMutation
 from runxin.graphql.stations.types import StationNode
 from runxin.graphql.tenants.queries import TenantQuery
+from runxin.graphql.schools.mutations import SchoolMutation
+from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
+from runxin.graphql.targets.mutations import TargetMutation
+from runxin.graphql.targets.queries import IndicatorQuery
+from runxin.graphql.targets.types import TargetNode
+from runxin.graphql.tenants.mutations import TenantMutation
+from runxin.graphql.training.mutations import TrainingMutation
+from runxin.graphql.training.types import TrainingAttendanceNode, TrainingProgrammeNode, TrainingSessionNode
+
+# Each domain's queries module registers its node(id:) loader when imported; Tenant fields import
+# them lazily, so without these a node(id:) before any list of that type would answer null.
+import runxin.graphql.centres.queries  # noqa: E402,F401
+import runxin.graphql.hotlines.queries  # noqa: E402,F401
+import runxin.graphql.staffing.queries  # noqa: E402,F401
+import runxin.graphql.stations.queries  # noqa: E402,F401
+import runxin.graphql.schools.queries  # noqa: E402,F401
+import runxin.graphql.training.queries  # noqa: E402,F401
 from runxin.platform.config import Settings
 
-Query = merge_types("Query", (TenantQuery,))
-Mutation = merge_types("Mutation", (StationMutation,))
+Query = merge_types("Query", (TenantQuery, IndicatorQuery))
+Mutation = merge_types("Mutation", (StationMutation, CentreMutation, HotlineMutation, StaffMutation, TenantMutation, SchoolMutation, TrainingMutation, TargetMutation))
 
 MASKED_MESSAGE = "Unexpected error: it has been logged; try again later or report it with the time of the request."
 
 # Types reachable only through the Node/TenantRecord interfaces must be listed explicitly.
-EXTRA_TYPES = [StationNode]
+EXTRA_TYPES = [StationNode, CentreNode, HotlineNode, StaffNode, SchoolProfileNode, EnrolmentNode, TrainingProgrammeNode, TrainingSessionNode, TrainingAttendanceNode, TargetNode]
+
+
+class Schema(strawberry.Schema):
+    """Logs only unexpected errors, with their traceback; expected ones are the caller's to fix."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        for error in errors:
+            if is_unexpected(error):
+                log.error("unexpected error at %s: %s", error.path, error.message, exc_info=error.original_error)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -44,7 +79,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return Schema(
         query=Query,
         mutation=Mutation,
         types=EXTRA_TYPES,
