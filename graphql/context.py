@@ -32,6 +32,10 @@ class RequestDatabase:
         self._principal = principal
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
+        # The statement running now. When a sibling field fails, graphql-core cancels the other
+        # resolvers; a statement cancelled mid-execute kills the connection, so statements are
+        # shielded and whoever uses the session next waits for the one in flight to finish.
+        self._in_flight: asyncio.Future[Any] | None = None
         self.statements = 0
 
     def _open(self) -> AsyncSession:
@@ -41,23 +45,34 @@ class RequestDatabase:
                 bind_principal(self._session, self._principal)
         return self._session
 
+    async def _settle(self) -> None:
+        if self._in_flight is not None and not self._in_flight.done():
+            await asyncio.wait([self._in_flight])
+
+    async def _fetch(self, statement: Any) -> list[Any]:
+        result = await self._open().execute(statement)
+        return list(result.all())
+
     async def rows(self, statement: Any) -> list[Any]:
         """Run a select and return all its rows."""
         async with self._lock:
+            await self._settle()
             self.statements += 1
-            result = await self._open().execute(statement)
-            return list(result.all())
+            self._in_flight = asyncio.ensure_future(self._fetch(statement))
+            return await asyncio.shield(self._in_flight)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """Exclusive use of the session for a read that needs the ORM (services)."""
         async with self._lock:
+            await self._settle()
             yield self._open()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A transaction for one mutation: committed if the block succeeds, rolled back otherwise."""
         async with self._lock:
+            await self._settle()
             session = self._open()
             if session.in_transaction():
                 await session.commit()  # end the read transaction so the write sees fresh data
@@ -69,9 +84,13 @@ class RequestDatabase:
                 raise
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        async with self._lock:
+            await self._settle()
+            if self._in_flight is not None and self._in_flight.done() and not self._in_flight.cancelled():
+                self._in_flight.exception()  # retrieved: an abandoned statement's error is not "never retrieved"
+            if self._session is not None:
+                await self._session.close()
+                self._session = None
 
 
 @dataclass

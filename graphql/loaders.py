@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 from strawberry.dataloader import DataLoader
 
 from runxin.graphql.connections import Connection, PageArgs, group_rows, make_connection, nested_page_statement
@@ -39,6 +39,18 @@ def by_id_loader(context: Context, model: type, node_of: Callable[[Any], Any]) -
     return by_key_loader(
         context, lambda ids: select(*columns(model)).where(model.id.in_(ids)), lambda row: row.id, node_of  # type: ignore[attr-defined]
     )
+
+
+def many_by_key_loader(
+    context: Context, statement: Callable[[Sequence[Any]], Select[Any]], key_of: Callable[[Any], Any], node_of: Callable[[Any], Any]
+) -> DataLoader[Any, list[Any]]:
+    """Load every object per key (a list, in the statement's order; [] when none) with one statement per batch."""
+
+    async def load(keys: list[Any]) -> list[list[Any]]:
+        grouped = group_rows(await context.db.rows(statement(keys)), key_of)
+        return [[node_of(row) for row in grouped.get(key, [])] for key in keys]
+
+    return DataLoader(load_fn=load)
 
 
 def nested_connection_loader(
@@ -71,3 +83,11 @@ def nested_connection_loader(
 
 def loader_name(*parts: Any) -> str:
     return ":".join(str(p) for p in parts)
+
+
+def clause_key(clause: ColumnElement[Any] | None) -> str:
+    """A loader-name part that tells two where-clauses apart (their SQL and their bound values)."""
+    if clause is None:
+        return "-"
+    compiled = clause.compile()
+    return f"{compiled}{sorted(compiled.params.items())}"

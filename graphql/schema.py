@@ -48,12 +48,35 @@ import runxin.graphql.training.queries  # noqa: E402,F401
 from runxin.platform.config import Settings
 
 Query = merge_types("Query", (TenantQuery, IndicatorQuery))
-Mutation = merge_types("Mutation", (StationMutation, CentreMutation, HotlineMutation, StaffMutation, TenantMutation, SchoolMutation, TrainingMutation, TargetMutation))
+Mutation = merge_types(
+    "Mutation",
+    (
+        StationMutation,
+        CentreMutation,
+        HotlineMutation,
+        StaffMutation,
+        TenantMutation,
+        SchoolMutation,
+        TrainingMutation,
+        TargetMutation,
+    ),
+)
 
 MASKED_MESSAGE = "Unexpected error: it has been logged; try again later or report it with the time of the request."
 
 # Types reachable only through the Node/TenantRecord interfaces must be listed explicitly.
-EXTRA_TYPES = [StationNode, CentreNode, HotlineNode, StaffNode, SchoolProfileNode, EnrolmentNode, TrainingProgrammeNode, TrainingSessionNode, TrainingAttendanceNode, TargetNode]
+EXTRA_TYPES = [
+    StationNode,
+    CentreNode,
+    HotlineNode,
+    StaffNode,
+    SchoolProfileNode,
+    EnrolmentNode,
+    TrainingProgrammeNode,
+    TrainingSessionNode,
+    TrainingAttendanceNode,
+    TargetNode,
+]
 
 
 class Schema(strawberry.Schema):

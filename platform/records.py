@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.db.base import TenantOwned
-from runxin.platform.errors import Invalid, InvalidMany, NotFound
+from runxin.platform.errors import Conflict, Invalid, InvalidMany, NotFound
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant
 

@@ -38,5 +38,8 @@ def staff_disclosure(principal: Principal | None, record_tenant_id: uuid.UUID) -
 
 
 def mask_name(name: str) -> str:
-    """Keep the family name (first character), as Chinese public notices do: 张三丰 → 张**."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+    """Keep the first character, as Chinese public notices do: 张三丰 → 张**.
+
+    The mask has a fixed length so it does not tell how long the real name is.
+    """
+    return name[:1] + "**" if name else ""

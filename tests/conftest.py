@@ -127,9 +127,14 @@ def sessionmaker(engine: AsyncEngine):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-async def system_session(sessionmaker) -> AsyncIterator[AsyncSession]:  # type: ignore[no-untyped-def]
-    """A session that sees every tenant, for arranging test data."""
-    async with sessionmaker() as session:
+async def system_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session that sees every tenant, for arranging and checking test data.
+
+    Autocommit: each read sees what the API committed since, on SQLite (where an open read
+    transaction would keep its snapshot) as on PostgreSQL.
+    """
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    async with make_sessionmaker(autocommit, ScopedSession)() as session:
         as_system(session, "test fixture")
         yield session
 

@@ -19,6 +19,12 @@ from runxin.graphql.tenants import loaders
 from runxin.platform.tree.paths import ancestor_ids
 
 from runxin.graphql.stations.types import StationNode
+from runxin.graphql.centres.types import CentreNode
+from runxin.graphql.hotlines.types import HotlineNode
+from runxin.graphql.staffing.types import StaffCounts, StaffKind, StaffNode
+from runxin.graphql.schools.types import SchoolProfileNode
+from runxin.graphql.targets.types import GapType, IndicatorValueType, TargetNode
+from runxin.graphql.training.types import CreditSummary, TrainingProgrammeNode, TrainingSessionNode
 
 
 @strawberry.enum(name="TenantKind")
@@ -93,3 +99,127 @@ class TenantNode(Node):
         from runxin.graphql.stations.queries import stations_of
 
         return await stations_of(info, self, PageArgs(first, after, last, before).check(), scope)
+
+    @strawberry.field(description="Youth healthy-growth counselling centres (a county's own).")
+    async def centres(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        scope: RecordScope = RecordScope.OWN,
+    ) -> Connection[CentreNode]:
+        from runxin.graphql.centres.queries import centres_of
+
+        return await centres_of(info, self, PageArgs(first, after, last, before).check(), scope)
+
+    @strawberry.field(description="Psychological-aid hotlines.")
+    async def hotlines(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        scope: RecordScope = RecordScope.OWN,
+    ) -> Connection[HotlineNode]:
+        from runxin.graphql.hotlines.queries import hotlines_of
+
+        return await hotlines_of(info, self, PageArgs(first, after, last, before).check(), scope)
+
+    @strawberry.field(description="Mental-health teachers, hired counsellors and homeroom teachers; personal data by policy.")
+    async def staff(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        scope: RecordScope = RecordScope.OWN,
+        kind: StaffKind | None = None,
+    ) -> Connection[StaffNode]:
+        from runxin.graphql.staffing.queries import staff_of
+
+        return await staff_of(info, self, PageArgs(first, after, last, before).check(), scope, kind)
+
+    @strawberry.field(description="Active staff of this tenant and every tenant under it, by kind.")
+    async def staff_counts(self, info: Info) -> StaffCounts:
+        from runxin.graphql.staffing.queries import staff_counts_of
+
+        return await staff_counts_of(info, self)
+
+    @strawberry.field(description="A school's profile (category, stages, rank); null for a bureau or a school without one.")
+    async def school_profile(self, info: Info) -> SchoolProfileNode | None:
+        from runxin.graphql.schools.queries import school_profile_of
+
+        return await school_profile_of(info, self)
+
+    @strawberry.field(description="Students enrolled in the school year (2025 is 2025-26); null when not reported.")
+    async def enrolment(self, info: Info, school_year: int) -> int | None:
+        from runxin.graphql.schools.queries import enrolment_of
+
+        return await enrolment_of(info, self, school_year)
+
+    @strawberry.field(description="Training programmes recorded by this tenant (OWN) or anywhere in its subtree.")
+    async def training_programmes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        scope: RecordScope = RecordScope.OWN,
+    ) -> Connection[TrainingProgrammeNode]:
+        from runxin.graphql.training.queries import programmes_of
+
+        return await programmes_of(info, self, PageArgs(first, after, last, before).check(), scope)
+
+    @strawberry.field(description="Training sessions of this tenant's programmes (OWN) or of its whole subtree.")
+    async def training_sessions(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        scope: RecordScope = RecordScope.OWN,
+    ) -> Connection[TrainingSessionNode]:
+        from runxin.graphql.training.queries import training_sessions_of
+
+        return await training_sessions_of(info, self, PageArgs(first, after, last, before).check(), scope)
+
+    @strawberry.field(description="Continuing-education credits of the teachers of this tenant's subtree in a calendar year.")
+    async def credit_summary(self, info: Info, year: int) -> CreditSummary:
+        from runxin.graphql.training.queries import credit_summary_of
+
+        return await credit_summary_of(info, self, year)
+
+    @strawberry.field(
+        description="Indicators over this tenant's subtree (all when codes is null), for a year (default: the current "
+        "school year, which starts on 1 September)."
+    )
+    async def indicators(self, info: Info, codes: list[str] | None = None, year: int | None = None) -> list[IndicatorValueType]:
+        from runxin.graphql.targets.queries import indicators_of
+
+        return await indicators_of(info, self, codes, year)
+
+    @strawberry.field(description="What a school lacks against the standard (empty for a bureau); year as for indicators.")
+    async def gaps(self, info: Info, year: int | None = None) -> list[GapType]:
+        from runxin.graphql.targets.queries import gaps_of
+
+        return await gaps_of(info, self, year)
+
+    @strawberry.field(description="Targets set for this tenant's subtree (OWN) or for any part of it (SUBTREE).")
+    async def targets(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        scope: RecordScope = RecordScope.OWN,
+    ) -> Connection[TargetNode]:
+        from runxin.graphql.targets.queries import targets_of
+
+        return await targets_of(info, self, PageArgs(first, after, last, before).check(), scope)

@@ -69,15 +69,14 @@ async def create_tenant(
         depth=(parent.depth + 1) if parent else 0,
         root_id=parent.root_id if parent else tenant_id,
     )
+    session.add(tenant)
+    if parent is not None:
+        session.add(TenantParentLink(tenant_id=tenant_id, parent_id=parent.id, valid_from=now or utcnow()))
     try:
-        # A savepoint: if another request registered the same code after our check, only this
-        # insert is undone and the caller gets the Conflict, not an internal error.
-        async with session.begin_nested():
-            session.add(tenant)
-            if parent is not None:
-                session.add(TenantParentLink(tenant_id=tenant_id, parent_id=parent.id, valid_from=now or utcnow()))
-            await session.flush()
+        await session.flush()
     except IntegrityError as exc:
+        # Another request registered the same code after our check: the caller's transaction
+        # must roll back (run_mutation does), and the caller gets a Conflict, not an internal error.
         raise Conflict(f"Code {code} is already registered; each tenant code is unique.", field="code", code="CODE_TAKEN") from exc
     return tenant
 

@@ -115,3 +115,20 @@ async def test_unexpected_errors_are_masked(api, system_session, monkeypatch, ca
     assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     # ... but logged in full for the operators
     assert any("hunter2" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_a_failing_field_beside_a_running_loader_is_a_clean_error(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given a county with a centre: one field's loader runs while its sibling refuses its arguments
+    tree = await make_tree(system_session, counties=1, schools_per_county=2)
+    county = tree.counties[0]
+    query = """query ($c: String!) { tenant(code: $c) {
+        children(first: 10) { nodes { code staffCounts { total } } }
+        stations(first: 1000) { nodes { name } }
+    } }"""
+    # When it is asked for
+    response = await api.post(query, {"c": county.code}, as_=county)
+    # Then the client gets a GraphQL error for the bad field, not a 500, and the server keeps serving
+    assert response.status_code == 200, response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAGE_SIZE"
+    again = await api.post("{ viewer { subject } }", as_=county)
+    assert again.status_code == 200

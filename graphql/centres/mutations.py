@@ -1,0 +1,59 @@
+"""centreCreate, centreUpdate and centreActivityRecord."""
+
+from __future__ import annotations
+
+import strawberry
+
+from runxin.graphql.centres.inputs import CentreActivityRecordInput, CentreCreateInput, CentreUpdateInput
+from runxin.graphql.centres.types import CentreActivityType, CentreNode
+from runxin.graphql.context import Info
+from runxin.graphql.errors import UserError
+from runxin.graphql.mutations import id_arg, input_values, run_mutation
+from runxin.graphql.permissions import CanWrite
+from runxin.platform.centres.services import create_centre, record_centre_activity, update_centre
+
+
+@strawberry.type
+class CentrePayload:
+    centre: CentreNode | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CentreActivityPayload:
+    activity: CentreActivityType | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class CentreMutation:
+    @strawberry.mutation(permission_classes=[CanWrite], description="Record a county's counselling centre.")
+    async def centre_create(self, info: Info, input: CentreCreateInput) -> CentrePayload:
+        async def action(session):  # type: ignore[no-untyped-def]
+            tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
+            return await create_centre(session, tenant_id=tenant_id, values=input_values(input, exclude=("tenant_id",)))
+
+        centre, errors = await run_mutation(info, action, CentreNode.from_row)
+        return CentrePayload(centre=centre, user_errors=errors)
+
+    @strawberry.mutation(permission_classes=[CanWrite], description="Change a centre; only the fields given change.")
+    async def centre_update(self, info: Info, input: CentreUpdateInput) -> CentrePayload:
+        async def action(session):  # type: ignore[no-untyped-def]
+            centre_id = id_arg(input.id, "CounsellingCentre", "id")
+            return await update_centre(session, centre_id, input_values(input, exclude=("id",)))
+
+        centre, errors = await run_mutation(info, action, CentreNode.from_row)
+        return CentrePayload(centre=centre, user_errors=errors)
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite], description="Set a centre's guidance visits and trainings for one period (idempotent)."
+    )
+    async def centre_activity_record(self, info: Info, input: CentreActivityRecordInput) -> CentreActivityPayload:
+        async def action(session):  # type: ignore[no-untyped-def]
+            centre_id = id_arg(input.centre_id, "CounsellingCentre", "centre_id")
+            return await record_centre_activity(
+                session, centre_id, input.period, input.guidance_visits, input.trainings_delivered  # type: ignore[arg-type]
+            )
+
+        activity, errors = await run_mutation(info, action, CentreActivityType.from_row)
+        return CentreActivityPayload(activity=activity, user_errors=errors)

@@ -1,0 +1,1 @@
+"""GraphQL for psychological-aid hotlines and their per-period call counts."""

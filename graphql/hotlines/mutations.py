@@ -1,0 +1,59 @@
+"""hotlineCreate, hotlineUpdate and hotlineCallCountsRecord."""
+
+from __future__ import annotations
+
+import strawberry
+
+from runxin.graphql.context import Info
+from runxin.graphql.errors import UserError
+from runxin.graphql.hotlines.inputs import HotlineCallCountsRecordInput, HotlineCreateInput, HotlineUpdateInput
+from runxin.graphql.hotlines.types import CallCountsType, HotlineNode
+from runxin.graphql.mutations import id_arg, input_values, run_mutation
+from runxin.graphql.permissions import CanWrite
+from runxin.platform.hotlines.services import create_hotline, record_call_counts, update_hotline
+
+
+@strawberry.type
+class HotlinePayload:
+    hotline: HotlineNode | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class HotlineCallCountsPayload:
+    call_counts: CallCountsType | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class HotlineMutation:
+    @strawberry.mutation(permission_classes=[CanWrite], description="Record a county's or school's hotline.")
+    async def hotline_create(self, info: Info, input: HotlineCreateInput) -> HotlinePayload:
+        async def action(session):  # type: ignore[no-untyped-def]
+            tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
+            return await create_hotline(session, tenant_id=tenant_id, values=input_values(input, exclude=("tenant_id",)))
+
+        hotline, errors = await run_mutation(info, action, HotlineNode.from_row)
+        return HotlinePayload(hotline=hotline, user_errors=errors)
+
+    @strawberry.mutation(permission_classes=[CanWrite], description="Change a hotline; only the fields given change.")
+    async def hotline_update(self, info: Info, input: HotlineUpdateInput) -> HotlinePayload:
+        async def action(session):  # type: ignore[no-untyped-def]
+            hotline_id = id_arg(input.id, "Hotline", "id")
+            return await update_hotline(session, hotline_id, input_values(input, exclude=("id",)))
+
+        hotline, errors = await run_mutation(info, action, HotlineNode.from_row)
+        return HotlinePayload(hotline=hotline, user_errors=errors)
+
+    @strawberry.mutation(
+        permission_classes=[CanWrite], description="Set a hotline's call counts for one period (idempotent)."
+    )
+    async def hotline_call_counts_record(self, info: Info, input: HotlineCallCountsRecordInput) -> HotlineCallCountsPayload:
+        async def action(session):  # type: ignore[no-untyped-def]
+            hotline_id = id_arg(input.hotline_id, "Hotline", "hotline_id")
+            return await record_call_counts(
+                session, hotline_id, input.period, input.calls, input.crisis_calls, input.referrals  # type: ignore[arg-type]
+            )
+
+        call_counts, errors = await run_mutation(info, action, CallCountsType.from_row)
+        return HotlineCallCountsPayload(call_counts=call_counts, user_errors=errors)

@@ -1,0 +1,1 @@
+"""GraphQL for school profiles and enrolment (layer: graphql; imports tenants and platform only)."""

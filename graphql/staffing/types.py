@@ -1,0 +1,85 @@
+"""The Staff type (personal fields disclosed by policy) and StaffCounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+import strawberry
+
+from runxin.graphql.tenants.record import TenantRecord, record_fields
+from runxin.platform.validation import split_codes
+from runxin.tenants.disclosure import mask_name, staff_disclosure
+from runxin.tenants.principal import Principal
+
+
+@strawberry.enum
+class StaffKind(enum.Enum):
+    FULL_TIME = "FULL_TIME"
+    PART_TIME = "PART_TIME"
+    HIRED_COUNSELLOR = "HIRED_COUNSELLOR"
+    HOMEROOM = "HOMEROOM"
+
+
+@strawberry.enum
+class Gender(enum.Enum):
+    FEMALE = "FEMALE"
+    MALE = "MALE"
+    UNDISCLOSED = "UNDISCLOSED"
+
+
+@strawberry.type(name="Staff", description="A mental-health teacher, hired counsellor or homeroom teacher.")
+class StaffNode(TenantRecord):
+    kind: StaffKind
+    name: str = strawberry.field(description="Masked to the family name (张**) when personalDataMasked.")
+    gender: Gender | None = strawberry.field(description="Null when personalDataMasked.")
+    birth_date: dt.date | None = strawberry.field(description="Null when personalDataMasked or not recorded.")
+    phone: str | None = strawberry.field(description="A mobile number; null when personalDataMasked or not recorded.")
+    qualifications: list[str] = strawberry.field(description="Qualification codes, e.g. PSY_DEGREE, COUNSELLOR_CERT.")
+    strong_teacher: bool = strawberry.field(description="The school's strong (骨干) mental-health teacher.")
+    employed_since: dt.date | None
+    active: bool
+    personal_data_masked: bool = strawberry.field(description="True when policy hides this person's personal data from you.")
+    mask_reason: str | None = strawberry.field(description="Why the personal data is hidden, and who may see it.")
+
+    @classmethod
+    def from_row(cls, row: Any, principal: Principal | None) -> "StaffNode":
+        """Build the object for `principal`, deciding disclosure once for all personal fields."""
+        disclosure = staff_disclosure(principal, row.tenant_id)
+        shown = disclosure.visible
+        return cls(
+            **record_fields(row),
+            kind=StaffKind(row.kind),
+            name=row.name if shown else mask_name(row.name),
+            gender=Gender(row.gender) if shown else None,
+            birth_date=row.birth_date if shown else None,
+            phone=(row.phone or None) if shown else None,
+            qualifications=split_codes(row.qualifications),
+            strong_teacher=row.strong_teacher,
+            employed_since=row.employed_since,
+            active=row.active,
+            personal_data_masked=not shown,
+            mask_reason=disclosure.reason,
+        )
+
+
+@strawberry.type(description="Active staff of a tenant and everything under it (a county: its schools and itself).")
+class StaffCounts:
+    full_time: int
+    part_time: int
+    hired_counsellors: int
+    homeroom_teachers: int
+
+    @strawberry.field(description="All active staff of every kind.")
+    def total(self) -> int:
+        return self.full_time + self.part_time + self.hired_counsellors + self.homeroom_teachers
+
+    @classmethod
+    def from_counts(cls, counts: dict[Any, int]) -> "StaffCounts":
+        return cls(
+            full_time=counts.get("FULL_TIME", 0),
+            part_time=counts.get("PART_TIME", 0),
+            hired_counsellors=counts.get("HIRED_COUNSELLOR", 0),
+            homeroom_teachers=counts.get("HOMEROOM", 0),
+        )

@@ -1,0 +1,64 @@
+"""Reading indicators and targets: indicatorDefinitions, Tenant.indicators / gaps / targets, node(id:)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+
+from runxin.graphql.connections import Connection, PageArgs
+from runxin.graphql.context import Info
+from runxin.graphql.loaders import by_id_loader
+from runxin.graphql.node import register_node
+from runxin.graphql.permissions import CanRead
+from runxin.graphql.records import records_of
+from runxin.graphql.targets.loaders import check_codes, check_year, current_school_year, gaps_loader, indicators_for
+from runxin.graphql.targets.types import GapType, IndicatorDefinition, IndicatorValueType, TargetNode
+from runxin.graphql.tenants.loaders import tenant_by_id
+from runxin.platform.indicators import INDICATORS, IndicatorValue
+from runxin.platform.targets.models import Target
+
+
+async def indicators_of(info: Info, tenant: Any, codes: Sequence[str] | None, year: int | None) -> list[IndicatorValueType]:
+    wanted = check_codes(codes)
+    if wanted == ():
+        return []
+    values = await indicators_for(info.context, tenant, wanted, check_year(year))
+    return [IndicatorValueType.of(value) for value in values.values()]
+
+
+async def gaps_of(info: Info, tenant: Any, year: int | None) -> list[GapType]:
+    if tenant.kind.value != "SCHOOL":
+        return []  # gaps are measured against the school standard; a bureau's are its schools'
+    gaps = await gaps_loader(info.context, check_year(year)).load(tenant.uuid)
+    return [GapType.of(gap) for gap in gaps]
+
+
+async def targets_of(info: Info, tenant: Any, args: PageArgs, scope: Any) -> Connection[TargetNode]:
+    return await records_of(info, tenant, args, scope, Target, TargetNode.from_row)
+
+
+async def current_value(info: Info, scope_tenant_id: uuid.UUID, code: str) -> IndicatorValue | None:
+    """The indicator over a target's scope this school year, through the all-indicators loader, so a
+    page of targets is one computation (shared with Tenant.indicators asked without codes)."""
+    scope = await tenant_by_id(info.context).load(scope_tenant_id)
+    if scope is None:
+        return None
+    values = await indicators_for(info.context, scope, None, current_school_year())
+    return values.get(code)
+
+
+async def _target_node(context: Any, target_id: Any) -> TargetNode | None:
+    return await context.loader("TargetByIdLoader", lambda ctx: by_id_loader(ctx, Target, TargetNode.from_row)).load(target_id)
+
+
+register_node("Target", _target_node)
+
+
+@strawberry.type
+class IndicatorQuery:
+    @strawberry.field(permission_classes=[CanRead], description="Every indicator, in the order of the domain brief.")
+    def indicator_definitions(self) -> list[IndicatorDefinition]:
+        return [IndicatorDefinition.of(indicator) for indicator in INDICATORS]

@@ -1,0 +1,41 @@
+"""Count the SQL statements the app runs while a block runs (query-count guards)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+
+
+TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
+
+
+async def warm_up(api: Any, *tenants: Any) -> None:
+    """Have the app look up each tenant's place in the tree (cached), so counts show the query alone."""
+    for tenant in tenants:
+        response = await api.post("{ viewer { subject } }", as_=tenant)
+        assert response.status_code == 200, response.text
+
+
+class StatementCounter:
+    """`with StatementCounter(api) as counter: ...` then `counter.count`."""
+
+    def __init__(self, api: Any) -> None:
+        self.engine = api.app.state.runtime.engine.sync_engine
+        self.count = 0
+        self.statements: list[str] = []
+
+    def _count(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # SQLite's explicit BEGIN (see platform/db/engine.py) is transaction control, not a query;
+        # PostgreSQL's BEGIN never reaches a cursor, so counting it would make the backends differ.
+        if statement.strip().upper() in TRANSACTION_CONTROL:
+            return
+        self.count += 1
+        self.statements.append(statement)
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._count)
