@@ -49,14 +49,21 @@ class Connection(Generic[T]):
         return [edge.node for edge in self.edges]
 
 
+# Cursors carry a marker so that text which merely happens to decode is refused, not taken as a key.
+_CURSOR_MARK = "cursor:"
+
+
 def encode_cursor(key: Any) -> str:
     text = key.hex if isinstance(key, uuid.UUID) else str(key)
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode((_CURSOR_MARK + text).encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, field: str, as_uuid: bool) -> Any:
     try:
         text = base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()).decode()
+        if not text.startswith(_CURSOR_MARK):
+            raise ValueError("not a cursor")
+        text = text[len(_CURSOR_MARK) :]
         return uuid.UUID(hex=text) if as_uuid else text
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise Invalid(field, "CURSOR_INVALID", f"{field} is not a cursor from this connection; use pageInfo.endCursor.") from exc

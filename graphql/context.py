@@ -9,10 +9,10 @@ statements (and so the waiting) small.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
@@ -25,6 +25,8 @@ from runxin.tenants.scoping import bind_principal
 if TYPE_CHECKING:
     from strawberry.types import Info as _Info
 
+T = TypeVar("T")
+
 
 class RequestDatabase:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], principal: Principal | None) -> None:
@@ -36,7 +38,6 @@ class RequestDatabase:
         # resolvers; a statement cancelled mid-execute kills the connection, so statements are
         # shielded and whoever uses the session next waits for the one in flight to finish.
         self._in_flight: asyncio.Future[Any] | None = None
-        self.statements = 0
 
     def _open(self) -> AsyncSession:
         if self._session is None:
@@ -49,24 +50,23 @@ class RequestDatabase:
         if self._in_flight is not None and not self._in_flight.done():
             await asyncio.wait([self._in_flight])
 
-    async def _fetch(self, statement: Any) -> list[Any]:
-        result = await self._open().execute(statement)
-        return list(result.all())
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run `work` with the request's session, alone, to its end even if the caller is cancelled."""
+        async with self._lock:
+            await self._settle()
+            task = asyncio.ensure_future(work(self._open()))
+            # Retrieve the outcome of work nobody awaits any more, so its error is not reported as lost.
+            task.add_done_callback(lambda done: done.cancelled() or done.exception())
+            self._in_flight = task
+            return await asyncio.shield(task)
 
     async def rows(self, statement: Any) -> list[Any]:
         """Run a select and return all its rows."""
-        async with self._lock:
-            await self._settle()
-            self.statements += 1
-            self._in_flight = asyncio.ensure_future(self._fetch(statement))
-            return await asyncio.shield(self._in_flight)
 
-    @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """Exclusive use of the session for a read that needs the ORM (services)."""
-        async with self._lock:
-            await self._settle()
-            yield self._open()
+        async def fetch(session: AsyncSession) -> list[Any]:
+            return list((await session.execute(statement)).all())
+
+        return await self.run(fetch)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -86,8 +86,6 @@ class RequestDatabase:
     async def close(self) -> None:
         async with self._lock:
             await self._settle()
-            if self._in_flight is not None and self._in_flight.done() and not self._in_flight.cancelled():
-                self._in_flight.exception()  # retrieved: an abandoned statement's error is not "never retrieved"
             if self._session is not None:
                 await self._session.close()
                 self._session = None

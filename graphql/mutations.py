@@ -11,12 +11,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError, user_errors
 from runxin.graphql.ids import decode_id
-from runxin.platform.errors import RunxinError
+from runxin.platform.db.conflicts import lost_race
+from runxin.platform.errors import Conflict, RunxinError
 
 R = TypeVar("R")
 N = TypeVar("N")
@@ -46,6 +48,11 @@ async def run_mutation(
         return node, []
     except RunxinError as exc:
         return None, user_errors(exc)
+    except DBAPIError as exc:
+        if not lost_race(exc):
+            raise
+        busy = Conflict("Another change to the same records was being saved at the same moment; send this one again.", code="CONCURRENT_WRITE")
+        return None, user_errors(busy)
 
 
 def id_arg(global_id: str, type_name: str | tuple[str, ...], field: str) -> Any:

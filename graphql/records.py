@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Context, Info
 from runxin.graphql.loaders import clause_key, columns, loader_name, many_by_key_loader, nested_connection_loader
+from runxin.platform.errors import Invalid
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import depth_of, prefix_length, upper_bound
 
@@ -33,6 +34,20 @@ def _subtree_prefix(depth: int) -> Any:
 
 def _in_subtrees(paths: Any) -> Any:
     return or_(*(Tenant.path.between(p, upper_bound(p)) for p in paths))
+
+
+def require_subtree(info: Info, tenant: Any) -> None:
+    """Refuse figures over an ancestor's subtree: the caller sees only part of it, so a count or an
+    indicator there would look complete and be wrong (and published ancestor aggregates are the
+    reporting chain's business)."""
+    principal = info.context.principal
+    if principal is not None and not principal.covers(tenant.path):
+        raise Invalid(
+            "scope",
+            "ANCESTOR_SUBTREE",
+            f"{tenant.name} is above you in the tree: its subtree reaches beyond what you may see. "
+            "Ask for your own tenant's figures or records instead.",
+        )
 
 
 async def records_of(
@@ -70,6 +85,7 @@ async def records_of(
             ),
         ).load(tenant.uuid)
 
+    require_subtree(info, tenant)
     length = prefix_length(tenant.depth)
     scope_prefix = func.substr(Tenant.path, 1, length).label("_scope")
 
@@ -90,6 +106,7 @@ async def subtree_counts(
     info: Info, tenant: Any, model: type, by: Any, *, where: ColumnElement[bool] | None = None
 ) -> dict[Any, int]:
     """How many `model` records `tenant`'s subtree (itself and every descendant) holds, per value of `by`."""
+    require_subtree(info, tenant)
     return await info.context.loader(
         loader_name(model.__name__, "CountsBySubtreeLoader", by.key, clause_key(where)),
         lambda ctx: _counts_loader(ctx, model, by, where),

@@ -32,4 +32,5 @@ __all__ = [
 
 def tenant_owned_models() -> list[type[TenantOwned]]:
     """Every model whose rows belong to a tenant (the scoping hook and the isolation tests walk it)."""
-    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)]
+    # Sorted: the registry is a set, and callers (migrations of root ids, tests) want a stable order.
+    return sorted((m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantOwned)), key=lambda c: c.__name__)

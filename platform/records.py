@@ -13,10 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.db.base import TenantOwned
+from runxin.platform.db.conflicts import lost_race
 from runxin.platform.errors import Conflict, Invalid, InvalidMany, NotFound
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant
@@ -123,8 +124,11 @@ async def upsert_record(
         return await create_record(
             session, model, tenant_id=tenant_id, values={**values, **key}, owner_kinds=owner_kinds, validate=validate
         )
-    except IntegrityError as exc:
-        # Another transaction inserted the same key between our lookup and our flush. A SAVEPOINT
+    except DBAPIError as exc:
+        if not lost_race(exc):
+            raise
+        # Another transaction inserted the same key between our lookup and our flush (on SQLite
+        # the loser sees "database is locked": its snapshot is stale). A SAVEPOINT
         # retry would hide that here, but SAVEPOINTs through pysqlite/aiosqlite release into a
         # COMMIT of the outer transaction, so the caller rolls back and sends the input again: the
         # second run finds the row and updates it.

@@ -7,11 +7,10 @@ statement per fact family and distinct depth, whatever the number of tenants.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
-from collections.abc import Awaitable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -21,7 +20,6 @@ from runxin.platform.errors import Invalid
 from runxin.platform.indicators import BY_CODE, INDICATORS, Gap, IndicatorValue, TenantRef, compute_indicators, school_gaps
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-T = TypeVar("T")
 
 
 def current_school_year(today: dt.date | None = None) -> int:
@@ -63,13 +61,11 @@ def indicators_loader(
 ) -> DataLoader[TenantRef, dict[str, IndicatorValue]]:
     order = codes if codes is not None else tuple(indicator.code for indicator in INDICATORS)
 
-    async def compute(refs: list[TenantRef]) -> list[dict[str, IndicatorValue]]:
-        async with context.db.session() as session:
-            values = await compute_indicators(session, refs, year=year, standard=context.standard, codes=codes)
-        return [{code: values[ref.id, code] for code in order} for ref in refs]
-
     async def load(refs: list[TenantRef]) -> list[dict[str, IndicatorValue]]:
-        return await _shielded(compute(refs))
+        values = await context.db.run(
+            lambda session: compute_indicators(session, refs, year=year, standard=context.standard, codes=codes)
+        )
+        return [{code: values[ref.id, code] for code in order} for ref in refs]
 
     return context.loader(
         loader_name("IndicatorsByTenantLoader", ",".join(codes) if codes is not None else "*", year),
@@ -83,22 +79,8 @@ async def indicators_for(context: Context, tenant: Any, codes: tuple[str, ...] |
 
 
 def gaps_loader(context: Context, year: int) -> DataLoader[uuid.UUID, list[Gap]]:
-    async def find(school_ids: list[uuid.UUID]) -> list[list[Gap]]:
-        async with context.db.session() as session:
-            gaps = await school_gaps(session, school_ids, year=year, standard=context.standard)
+    async def load(school_ids: list[uuid.UUID]) -> list[list[Gap]]:
+        gaps = await context.db.run(lambda session: school_gaps(session, school_ids, year=year, standard=context.standard))
         return [gaps.get(school_id, []) for school_id in school_ids]
 
-    async def load(school_ids: list[uuid.UUID]) -> list[list[Gap]]:
-        return await _shielded(find(school_ids))
-
     return context.loader(loader_name("GapsBySchoolLoader", year), lambda ctx: DataLoader(load_fn=load))
-
-
-async def _shielded(work: Awaitable[T]) -> T:
-    """Run `work` to its end even when the field is cancelled (graphql-core cancels the siblings of a
-    failed field): a statement cancelled mid-execute kills the connection, as RequestDatabase.rows
-    explains. Closing the request waits for the session lock, so the work finishes first."""
-    task = asyncio.ensure_future(work)
-    # Retrieve the outcome of work nobody awaits any more, so its error is not logged as lost.
-    task.add_done_callback(lambda done: done.cancelled() or done.exception())
-    return await asyncio.shield(task)

@@ -15,6 +15,7 @@ import strawberry
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
 from runxin.graphql.node import Node
+from runxin.graphql.records import require_subtree
 from runxin.graphql.tenants import loaders
 from runxin.platform.tree.paths import ancestor_ids
 
@@ -193,6 +194,7 @@ class TenantNode(Node):
     async def credit_summary(self, info: Info, year: int) -> CreditSummary:
         from runxin.graphql.training.queries import credit_summary_of
 
+        require_subtree(info, self)
         return await credit_summary_of(info, self, year)
 
     @strawberry.field(
@@ -202,6 +204,7 @@ class TenantNode(Node):
     async def indicators(self, info: Info, codes: list[str] | None = None, year: int | None = None) -> list[IndicatorValueType]:
         from runxin.graphql.targets.queries import indicators_of
 
+        require_subtree(info, self)
         return await indicators_of(info, self, codes, year)
 
     @strawberry.field(description="What a school lacks against the standard (empty for a bureau); year as for indicators.")

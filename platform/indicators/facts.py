@@ -17,7 +17,6 @@ PostgreSQL; for all 12 counties of a city the two are level.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 from collections.abc import Sequence
 
@@ -30,7 +29,7 @@ from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
-from runxin.platform.training.models import TrainingAttendance, TrainingSession
+from runxin.platform.training.models import TrainingAttendance
 from runxin.platform.tree.models import Tenant, TenantKind
 
 
@@ -156,14 +155,13 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
     del standard
 
     def completed_in_year(*columns: ColumnElement) -> Select:
+        # Attendance carries the session's end year, so no ancestor-owned session row is read.
         return (
             select(*columns)
-            .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
             .where(
                 TrainingAttendance.staff_id == Staff.id,
                 TrainingAttendance.completed,
-                TrainingSession.starts_on >= dt.date(year, 1, 1),
-                TrainingSession.starts_on < dt.date(year + 1, 1, 1),
+                TrainingAttendance.credit_year == year,
             )
             .correlate(Staff)
         )

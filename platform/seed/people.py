@@ -133,4 +133,5 @@ def _sessions(
                 data.add(
                     TrainingAttendance, tenant_id=school_id, root_id=city.id, session_id=session["id"], staff_id=staff_id,
                     completed=completed, credits_awarded=credits if completed else _NO_CREDIT,
+                    credit_year=session["ends_on"].year,
                 )  # fmt: skip

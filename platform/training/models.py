@@ -8,7 +8,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runxin.platform.db.base import Base, TenantOwned
@@ -44,5 +44,11 @@ class TrainingAttendance(TenantOwned, Base):
     staff_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
     completed: Mapped[bool] = mapped_column(default=True)
     credits_awarded: Mapped[Decimal] = mapped_column(Numeric(5, 1), default=Decimal(0))
+    # The year the session ended, copied from it: credits count in that year, and a school reads
+    # its teachers' credits without reading the county's or city's session records.
+    credit_year: Mapped[int] = mapped_column()
 
-    __table_args__ = (UniqueConstraint("session_id", "staff_id"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", "staff_id"),
+        Index("ix_training_attendance_staff_year", "staff_id", "credit_year"),
+    )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.errors import Invalid
@@ -143,7 +143,15 @@ async def create_training_session(
 
 async def update_training_session(session: AsyncSession, session_id: uuid.UUID, changes: Mapping[str, Any]) -> TrainingSession:
     _refuse(changes, "programme_id", "A session stays in its programme; add a new session to the other programme instead.")
-    return await update_record(session, TrainingSession, session_id, changes=changes, validate=validate_training_session)
+    updated = await update_record(session, TrainingSession, session_id, changes=changes, validate=validate_training_session)
+    # Attendance carries the session's end year: keep it in step when the dates move.
+    await session.execute(
+        update(TrainingAttendance)
+        .where(TrainingAttendance.session_id == updated.id, TrainingAttendance.credit_year != updated.ends_on.year)
+        .values(credit_year=updated.ends_on.year)
+        .execution_options(synchronize_session="fetch")
+    )
+    return updated
 
 
 async def register_attendance(
@@ -158,7 +166,7 @@ async def register_attendance(
         TrainingAttendance,
         key={"session_id": training_session.id, "staff_id": staff.id},
         tenant_id=staff.tenant_id,
-        values={"completed": completed, "credits_awarded": credits_awarded},
+        values={"completed": completed, "credits_awarded": credits_awarded, "credit_year": training_session.ends_on.year},
         owner_kinds=STAFF_OWNER_KINDS,
         validate=functools.partial(validate_attendance, training_session=training_session, programme_owner=owner),
     )
@@ -172,18 +180,14 @@ async def credit_summary(session: AsyncSession, staff_ids: Iterable[uuid.UUID], 
     ids = list(dict.fromkeys(staff_ids))
     if not ids:
         return {}
-    # The session joins as a plain table, outside the scoping hook: a school sees its teachers'
-    # credits from sessions that its county or city ran, and reads nothing of those sessions but
-    # their end date. The attendance rows themselves stay scoped to the caller's subtree.
-    sessions = TrainingSession.__table__
+    # Attendance carries its credit year, so a school sums its teachers' credits from sessions its
+    # county or city ran without reading those (ancestor-owned, so out of scope) sessions.
     rows = await session.execute(
         select(TrainingAttendance.staff_id, func.sum(TrainingAttendance.credits_awarded))
-        .join(sessions, sessions.c.id == TrainingAttendance.session_id)
         .where(
             TrainingAttendance.staff_id.in_(ids),
             TrainingAttendance.completed.is_(True),
-            sessions.c.ends_on >= dt.date(year, 1, 1),
-            sessions.c.ends_on < dt.date(year + 1, 1, 1),
+            TrainingAttendance.credit_year == year,
         )
         .group_by(TrainingAttendance.staff_id)
     )

@@ -81,10 +81,11 @@ async def create_tenant(
     return tenant
 
 
-async def get_tenant_by_code_system(session: AsyncSession, code: str) -> Tenant | None:
-    """Codes are unique across the deployment, so uniqueness is checked beyond the caller's scope."""
+async def get_tenant_by_code_system(session: AsyncSession, code: str) -> uuid.UUID | None:
+    """The id of the tenant with `code` anywhere in the deployment: codes are unique deployment-wide,
+    so uniqueness is checked beyond the caller's scope (and only the id is read)."""
     result = await session.execute(select(Tenant.id).where(Tenant.code == code), execution_options={"system": True})
-    return result.first()  # type: ignore[return-value]
+    return result.scalar_one_or_none()
 
 
 async def move_tenant(

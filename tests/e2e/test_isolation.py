@@ -117,3 +117,24 @@ async def test_tree_queries_stay_in_the_subtree(api, world) -> None:  # type: ig
     tenant = body["data"]["tenant"]
     assert [t["code"] for t in tenant["ancestors"]][-1] == a.code
     assert [n["code"] for n in tenant["parent"]["children"]["nodes"]] == [school.code]
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "indicators { value }",
+        "staffCounts { total }",
+        "creditSummary(year: 2025) { teachers }",
+        "stations(first: 5, scope: SUBTREE) { nodes { id } }",
+    ],
+)
+async def test_figures_over_an_ancestors_subtree_are_refused(api, world, field) -> None:  # type: ignore[no-untyped-def]
+    # Given a school, which sees its county by name
+    school, county = world["school"], world["a"]
+    # When it asks for figures over the county's subtree
+    body = (await api.post(f"query ($c: String!) {{ tenant(code: $c) {{ code {field} }} }}", {"c": county.code}, as_=school)).json()
+    # Then it is told why, instead of getting counts of the part it sees dressed as the county's
+    assert body["errors"][0]["extensions"]["code"] == "ANCESTOR_SUBTREE"
+    # while its own figures answer
+    own = await api.gql(f"query ($c: String!) {{ tenant(code: $c) {{ code {field} }} }}", {"c": school.code}, as_=school)
+    assert "errors" not in own

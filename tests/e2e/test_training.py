@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -365,12 +364,6 @@ async def test_viewer_cannot_write(api, system_session) -> None:  # type: ignore
     assert await rows(system_session, TrainingProgramme) == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The indicator engine reads TrainingSession through the scoping hook, which hides the county's sessions "
-    "from a school principal, so the school's county-run training counts as none (the same known gap as "
-    "tests/integration/test_indicators.py::test_a_school_principal_sees_its_teachers_training_in_county_sessions).",
-)
 async def test_a_school_reads_its_teachers_credits_from_county_sessions(api, system_session) -> None:  # type: ignore[no-untyped-def]
     tree, (s1, *_), _ = await credit_world(api, system_session)
     query = f"query ($code: String!, $year: Int!) {{ tenant(code: $code) {{ {SUMMARY} }} }}"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 08:58:41.761852
+Create Date: 2026-11-24
 """
 
 from alembic import op
@@ -132,9 +132,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_staff'))
     )
     with op.batch_alter_table('staff', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_staff_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_staff_root_id'), ['root_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_staff_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_staff_tenant_kind', ['tenant_id', 'kind'], unique=False)
 
     op.create_table('station',
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -280,6 +280,7 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Uuid(), nullable=False),
     sa.Column('completed', sa.Boolean(), nullable=False),
     sa.Column('credits_awarded', sa.Numeric(precision=5, scale=1), nullable=False),
+    sa.Column('credit_year', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Uuid(), nullable=False),
     sa.Column('root_id', sa.Uuid(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -295,6 +296,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_training_attendance_root_id'), ['root_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_training_attendance_session_id'), ['session_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_training_attendance_staff_id'), ['staff_id'], unique=False)
+        batch_op.create_index('ix_training_attendance_staff_year', ['staff_id', 'credit_year'], unique=False)
         batch_op.create_index(batch_op.f('ix_training_attendance_tenant_id'), ['tenant_id'], unique=False)
 
 
@@ -302,6 +304,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('training_attendance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_training_attendance_tenant_id'))
+        batch_op.drop_index('ix_training_attendance_staff_year')
         batch_op.drop_index(batch_op.f('ix_training_attendance_staff_id'))
         batch_op.drop_index(batch_op.f('ix_training_attendance_session_id'))
         batch_op.drop_index(batch_op.f('ix_training_attendance_root_id'))
@@ -345,9 +348,9 @@ def downgrade() -> None:
 
     op.drop_table('station')
     with op.batch_alter_table('staff', schema=None) as batch_op:
+        batch_op.drop_index('ix_staff_tenant_kind')
         batch_op.drop_index(batch_op.f('ix_staff_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_staff_root_id'))
-        batch_op.drop_index(batch_op.f('ix_staff_kind'))
 
     op.drop_table('staff')
     with op.batch_alter_table('school_profile', schema=None) as batch_op:
