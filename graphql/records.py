@@ -8,19 +8,20 @@ prefix at the asking tenant's depth, which is fixed-width).
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, select
-from strawberry.dataloader import DataLoader
-
+import strawberry
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Context, Info
 from runxin.graphql.loaders import clause_key, columns, loader_name, many_by_key_loader, nested_connection_loader
 from runxin.platform.errors import Invalid
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import depth_of, prefix_length, upper_bound
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
+from strawberry.dataloader import DataLoader
 
 
 def _subtree_prefix(depth: int) -> Any:
@@ -34,6 +35,12 @@ def _subtree_prefix(depth: int) -> Any:
 
 def _in_subtrees(paths: Any) -> Any:
     return or_(*(Tenant.path.between(p, upper_bound(p)) for p in paths))
+
+
+@strawberry.enum(description="Whose records a list holds: the tenant's own, or its whole subtree's.")
+class RecordScope(enum.Enum):
+    OWN = "OWN"
+    SUBTREE = "SUBTREE"
 
 
 def require_subtree(info: Info, tenant: Any) -> None:

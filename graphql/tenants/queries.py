@@ -14,6 +14,7 @@ from runxin.graphql.loaders import columns
 from runxin.graphql.node import Node, node_loader, register_node
 from runxin.graphql.permissions import CanRead
 from runxin.graphql.tenants import loaders
+from runxin.graphql.tenants.prefetch import wants
 from runxin.graphql.tenants.types import TenantKindEnum, TenantNode
 from runxin.platform.errors import Invalid
 from runxin.platform.tree.models import Tenant
@@ -98,7 +99,9 @@ class TenantQuery:
             if not rows:
                 raise Invalid("under", "NOT_FOUND", f"No tenant {under!r} in your part of the tree.")
             root_path = rows[0].path
-        statement = select(*columns(Tenant)).where(Tenant.path > root_path, Tenant.path < upper_bound(root_path))
+        statement = select(*loaders.tenant_columns(wants(info, "staffCounts"))).where(
+            Tenant.path > root_path, Tenant.path < upper_bound(root_path)
+        )
         if kind is not None:
             statement = statement.where(Tenant.kind == kind.value)
         if search:

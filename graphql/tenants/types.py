@@ -11,21 +11,26 @@ import uuid
 from typing import Any
 
 import strawberry
-
+from runxin.graphql.centres.queries import centres_of
+from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
-from runxin.graphql.node import Node
-from runxin.graphql.records import require_subtree
-from runxin.graphql.tenants import loaders
-from runxin.platform.tree.paths import ancestor_ids
-
-from runxin.graphql.stations.types import StationNode
-from runxin.graphql.centres.types import CentreNode
+from runxin.graphql.hotlines.queries import hotlines_of
 from runxin.graphql.hotlines.types import HotlineNode
-from runxin.graphql.staffing.types import StaffCounts, StaffKind, StaffNode
+from runxin.graphql.node import Node
+from runxin.graphql.records import RecordScope, require_subtree
 from runxin.graphql.schools.types import SchoolProfileNode
+from runxin.graphql.staffing.types import StaffCounts, StaffKind, StaffNode
+from runxin.graphql.stations.queries import stations_of
+from runxin.graphql.stations.types import StationNode
+from runxin.graphql.targets.queries import targets_of
 from runxin.graphql.targets.types import GapType, IndicatorValueType, TargetNode
+from runxin.graphql.tenants import loaders
+from runxin.graphql.tenants.fields import records_field
+from runxin.graphql.tenants.prefetch import staff_counts_of_row, wants
+from runxin.graphql.training.queries import programmes_of, training_sessions_of
 from runxin.graphql.training.types import CreditSummary, TrainingProgrammeNode, TrainingSessionNode
+from runxin.platform.tree.paths import ancestor_ids
 
 
 @strawberry.enum(name="TenantKind")
@@ -36,12 +41,6 @@ class TenantKindEnum(enum.Enum):
     SCHOOL = "SCHOOL"
 
 
-@strawberry.enum(description="Whose records a list holds: the tenant's own, or its whole subtree's.")
-class RecordScope(enum.Enum):
-    OWN = "OWN"
-    SUBTREE = "SUBTREE"
-
-
 @strawberry.type(name="Tenant", description="A city, county or school bureau: a node of the tenant tree.")
 class TenantNode(Node):
     code: str = strawberry.field(description="GB/T 2260 division code (city, county) or 10-digit school code.")
@@ -50,6 +49,8 @@ class TenantNode(Node):
     depth: int = strawberry.field(description="0 for a root (city or province), +1 per level.")
     parent_uuid: strawberry.Private[uuid.UUID | None]
     path: strawberry.Private[str]
+    # Staff counts that came with the row (see prefetch.py); None means "ask the DataLoader".
+    staff_counted: strawberry.Private[dict[str, int] | None]
 
     @classmethod
     def from_row(cls, row: Any) -> "TenantNode":
@@ -61,6 +62,7 @@ class TenantNode(Node):
             depth=row.depth,
             parent_uuid=row.parent_id,
             path=row.path,
+            staff_counted=staff_counts_of_row(row),
         )
 
     @strawberry.field(description="The tenant above this one (null for a root).")
@@ -85,49 +87,14 @@ class TenantNode(Node):
         kind: TenantKindEnum | None = None,
     ) -> Connection["TenantNode"]:
         args = PageArgs(first, after, last, before).check()
-        return await loaders.children_by_parent(info.context, args, kind.value if kind else None).load(self.uuid)
+        counts = wants(info, "staffCounts")
+        return await loaders.children_by_parent(info.context, args, kind.value if kind else None, counts).load(self.uuid)
 
-    @strawberry.field(description="Sunshine counselling stations and counselling rooms.")
-    async def stations(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        scope: RecordScope = RecordScope.OWN,
-    ) -> Connection[StationNode]:
-        from runxin.graphql.stations.queries import stations_of
+    stations = records_field(StationNode, stations_of, "Sunshine counselling stations and counselling rooms.")
 
-        return await stations_of(info, self, PageArgs(first, after, last, before).check(), scope)
+    centres = records_field(CentreNode, centres_of, "Youth healthy-growth counselling centres (a county's own).")
 
-    @strawberry.field(description="Youth healthy-growth counselling centres (a county's own).")
-    async def centres(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        scope: RecordScope = RecordScope.OWN,
-    ) -> Connection[CentreNode]:
-        from runxin.graphql.centres.queries import centres_of
-
-        return await centres_of(info, self, PageArgs(first, after, last, before).check(), scope)
-
-    @strawberry.field(description="Psychological-aid hotlines.")
-    async def hotlines(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        scope: RecordScope = RecordScope.OWN,
-    ) -> Connection[HotlineNode]:
-        from runxin.graphql.hotlines.queries import hotlines_of
-
-        return await hotlines_of(info, self, PageArgs(first, after, last, before).check(), scope)
+    hotlines = records_field(HotlineNode, hotlines_of, "Psychological-aid hotlines.")
 
     @strawberry.field(description="Mental-health teachers, hired counsellors and homeroom teachers; personal data by policy.")
     async def staff(
@@ -145,10 +112,15 @@ class TenantNode(Node):
         return await staff_of(info, self, PageArgs(first, after, last, before).check(), scope, kind)
 
     @strawberry.field(description="Active staff of this tenant and every tenant under it, by kind.")
-    async def staff_counts(self, info: Info) -> StaffCounts:
+    def staff_counts(self, info: Info) -> StaffCounts:
+        # Not async: when the page's statement carried the counts (the usual case for lists) this
+        # answers from memory; otherwise it hands graphql-core the DataLoader's awaitable.
+        if self.staff_counted is not None:
+            require_subtree(info, self)
+            return StaffCounts.from_counts(self.staff_counted)
         from runxin.graphql.staffing.queries import staff_counts_of
 
-        return await staff_counts_of(info, self)
+        return staff_counts_of(info, self)  # type: ignore[return-value]
 
     @strawberry.field(description="A school's profile (category, stages, rank); null for a bureau or a school without one.")
     async def school_profile(self, info: Info) -> SchoolProfileNode | None:
@@ -162,33 +134,13 @@ class TenantNode(Node):
 
         return await enrolment_of(info, self, school_year)
 
-    @strawberry.field(description="Training programmes recorded by this tenant (OWN) or anywhere in its subtree.")
-    async def training_programmes(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        scope: RecordScope = RecordScope.OWN,
-    ) -> Connection[TrainingProgrammeNode]:
-        from runxin.graphql.training.queries import programmes_of
+    training_programmes = records_field(
+        TrainingProgrammeNode, programmes_of, "Training programmes recorded by this tenant (OWN) or anywhere in its subtree."
+    )
 
-        return await programmes_of(info, self, PageArgs(first, after, last, before).check(), scope)
-
-    @strawberry.field(description="Training sessions of this tenant's programmes (OWN) or of its whole subtree.")
-    async def training_sessions(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        scope: RecordScope = RecordScope.OWN,
-    ) -> Connection[TrainingSessionNode]:
-        from runxin.graphql.training.queries import training_sessions_of
-
-        return await training_sessions_of(info, self, PageArgs(first, after, last, before).check(), scope)
+    training_sessions = records_field(
+        TrainingSessionNode, training_sessions_of, "Training sessions of this tenant's programmes (OWN) or of its whole subtree."
+    )
 
     @strawberry.field(description="Continuing-education credits of the teachers of this tenant's subtree in a calendar year.")
     async def credit_summary(self, info: Info, year: int) -> CreditSummary:
@@ -213,16 +165,6 @@ class TenantNode(Node):
 
         return await gaps_of(info, self, year)
 
-    @strawberry.field(description="Targets set for this tenant's subtree (OWN) or for any part of it (SUBTREE).")
-    async def targets(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        scope: RecordScope = RecordScope.OWN,
-    ) -> Connection[TargetNode]:
-        from runxin.graphql.targets.queries import targets_of
-
-        return await targets_of(info, self, PageArgs(first, after, last, before).check(), scope)
+    targets = records_field(
+        TargetNode, targets_of, "Targets set for this tenant's subtree (OWN) or for any part of it (SUBTREE)."
+    )

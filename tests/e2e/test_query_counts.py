@@ -21,8 +21,8 @@ query ($county: String!) {
   }
 }
 """
-# Looking up `under`, the page of schools, and the staff counts of the whole page.
-EXPECTED_STATEMENTS = 3
+# Looking up `under`, then the page of schools carrying their staff counts (correlated subqueries).
+EXPECTED_STATEMENTS = 2
 
 
 def queries(counter: StatementCounter) -> list[str]:
@@ -98,3 +98,28 @@ async def test_per_period_lists_take_one_statement_per_batch(api, system_session
     assert [len(n["callCounts"]) for n in data["hotlines"]["nodes"]] == [2] * counties
     # Then: the tenant, the two pages, and one statement for all activity and one for all counts
     assert len(queries(counter)) == 5
+
+
+async def test_staff_counts_without_prefetch_agree_with_the_prefetched_ones(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given a county whose schools have staff
+    tree = await make_tree(system_session, counties=1, schools_per_county=3, city_code="360700")
+    county = tree.counties[0]
+    for i, school in enumerate(tree.all_schools()):
+        for kind in ("FULL_TIME", "PART_TIME", "HOMEROOM")[: i + 1]:
+            system_session.add(Staff(tenant_id=school.id, root_id=school.root_id, kind=kind, name="甲"))
+    await system_session.commit()
+    fields = "code staffCounts { fullTime partTime hiredCounsellors homeroomTeachers total }"
+    # When counts come with the page (prefetched) and through tenant(code:) (the DataLoader)
+    listed = await api.gql(f"query ($c: String!) {{ tenants(under: $c, first: 10) {{ nodes {{ {fields} }} }} }}", {"c": county.code}, as_=county)
+    singles = [
+        (await api.gql(f"query ($c: String!) {{ tenant(code: $c) {{ {fields} }} }}", {"c": s.code}, as_=county))["data"]["tenant"]
+        for s in tree.all_schools()
+    ]
+    county_alone = (await api.gql(f"query ($c: String!) {{ tenant(code: $c) {{ {fields} }} }}", {"c": county.code}, as_=county))["data"]["tenant"]
+    city_children = await api.gql(
+        f"query ($c: String!) {{ tenant(code: $c) {{ children(first: 5) {{ nodes {{ {fields} }} }} }} }}", {"c": tree.city.code}, as_=tree.city
+    )
+    # Then both paths agree, for schools and for the county's whole subtree
+    assert sorted(listed["data"]["tenants"]["nodes"], key=lambda n: n["code"]) == sorted(singles, key=lambda n: n["code"])
+    assert city_children["data"]["tenant"]["children"]["nodes"] == [county_alone]
+    assert county_alone["staffCounts"] == {"fullTime": 3, "partTime": 2, "hiredCounsellors": 0, "homeroomTeachers": 1, "total": 6}
