@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shlex
+import sys
 
 from rich.console import Console
 from sqlalchemy import func, select
@@ -66,6 +67,8 @@ def run_demo(settings: Settings, *, port: int, scale: str, serve: bool, console:
     print(f"export RUNXIN_TOKEN={tokens['county']}")
     print(f"curl -s {url} -H 'Content-Type: application/json' -H \"Authorization: Bearer $RUNXIN_TOKEN\" \\\n  -d {shlex.quote(body)}")
     console.print(f"\nGraphiQL: open {url} in a browser and set the header Authorization: Bearer <token>.")
+    # The server runs until a signal ends the process: flush now so tokens reach a pipe or a log.
+    sys.stdout.flush()
     if serve:
         from runxin.cli.serving import run_server
 
