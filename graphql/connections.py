@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select, Uuid, func, select
-
 from runxin.platform.errors import Invalid
+from sqlalchemy import Select, Uuid, func, select
 
 MAX_PAGE = 100
 T = TypeVar("T")

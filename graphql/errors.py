@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-import strawberry
-from graphql import GraphQLError
 
+import strawberry
 from runxin.platform.errors import InvalidMany, RunxinError
+
+from graphql import GraphQLError
 
 log = logging.getLogger("runxin.graphql")
 

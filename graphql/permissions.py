@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from strawberry.permission import BasePermission
-
 from runxin.tenants.policy import Permission, require
+from strawberry.permission import BasePermission
 
 
 class _Requires(BasePermission):

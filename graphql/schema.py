@@ -4,8 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+# Each domain's queries module registers its node(id:) loader when imported; Tenant fields import
+# them lazily, so without these a node(id:) before any list of that type would answer null.
+import runxin.graphql.centres.queries  # noqa: E402,F401
+import runxin.graphql.hotlines.queries  # noqa: E402,F401
+import runxin.graphql.schools.queries  # noqa: E402,F401
+import runxin.graphql.staffing.queries  # noqa: E402,F401
+import runxin.graphql.stations.queries  # noqa: E402,F401
+import runxin.graphql.training.queries  # noqa: E402,F401
 import strawberry
-from graphql import GraphQLError
+from runxin.graphql.centres.mutations import CentreMutation
+from runxin.graphql.centres.types import CentreNode
+from runxin.graphql.errors import is_unexpected, log, should_mask
+from runxin.graphql.hotlines.mutations import HotlineMutation
+from runxin.graphql.hotlines.types import HotlineNode
+from runxin.graphql.schools.mutations import SchoolMutation
+from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
+from runxin.graphql.staffing.mutations import StaffMutation
+from runxin.graphql.staffing.types import StaffNode
+from runxin.graphql.stations.mutations import StationMutation
+from runxin.graphql.stations.types import StationNode
+from runxin.graphql.targets.mutations import TargetMutation
+from runxin.graphql.targets.queries import IndicatorQuery
+from runxin.graphql.targets.types import TargetNode
+from runxin.graphql.tenants.mutations import TenantMutation
+from runxin.graphql.tenants.queries import TenantQuery
+from runxin.graphql.training.mutations import TrainingMutation
+from runxin.graphql.training.types import TrainingAttendanceNode, TrainingProgrammeNode, TrainingSessionNode
+from runxin.platform.config import Settings
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -18,34 +44,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from runxin.graphql.centres.mutations import CentreMutation
-from runxin.graphql.centres.types import CentreNode
-from runxin.graphql.errors import is_unexpected, log, should_mask
-from runxin.graphql.hotlines.mutations import HotlineMutation
-from runxin.graphql.hotlines.types import HotlineNode
-from runxin.graphql.staffing.mutations import StaffMutation
-from runxin.graphql.staffing.types import StaffNode
-from runxin.graphql.stations.mutations import StationMutation
-from runxin.graphql.stations.types import StationNode
-from runxin.graphql.tenants.queries import TenantQuery
-from runxin.graphql.schools.mutations import SchoolMutation
-from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
-from runxin.graphql.targets.mutations import TargetMutation
-from runxin.graphql.targets.queries import IndicatorQuery
-from runxin.graphql.targets.types import TargetNode
-from runxin.graphql.tenants.mutations import TenantMutation
-from runxin.graphql.training.mutations import TrainingMutation
-from runxin.graphql.training.types import TrainingAttendanceNode, TrainingProgrammeNode, TrainingSessionNode
-
-# Each domain's queries module registers its node(id:) loader when imported; Tenant fields import
-# them lazily, so without these a node(id:) before any list of that type would answer null.
-import runxin.graphql.centres.queries  # noqa: E402,F401
-import runxin.graphql.hotlines.queries  # noqa: E402,F401
-import runxin.graphql.staffing.queries  # noqa: E402,F401
-import runxin.graphql.stations.queries  # noqa: E402,F401
-import runxin.graphql.schools.queries  # noqa: E402,F401
-import runxin.graphql.training.queries  # noqa: E402,F401
-from runxin.platform.config import Settings
+from graphql import GraphQLError
 
 Query = merge_types("Query", (TenantQuery, IndicatorQuery))
 Mutation = merge_types(

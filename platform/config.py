@@ -12,9 +12,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from starlette.config import Config
-
 from runxin.platform.errors import ConfigurationError
+from starlette.config import Config
 
 _MODES = ("development", "production")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-
 from runxin.platform.errors import ConfigurationError
 
 

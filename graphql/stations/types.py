@@ -7,7 +7,6 @@ import enum
 from typing import Any
 
 import strawberry
-
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import event
 
-
 TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
 
 

@@ -13,11 +13,10 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from runxin.platform.db.migrate import downgrade, upgrade
 from runxin.platform.models import Base
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
 
 REPO = Path(__file__).resolve().parents[2]
 

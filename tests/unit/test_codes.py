@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from runxin.platform.codes import SCHOOL_CATEGORIES, check_division_code, check_school_code, school_category
 from runxin.platform.errors import Invalid
 

@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-
 from runxin.platform.config import Settings
 from runxin.platform.errors import ConfigurationError
 
