@@ -144,11 +144,12 @@ def main() -> None:
 
 def sample_codes(url: str) -> tuple[str, str]:
     """The first city and its county with the most schools."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import aliased
+
     from runxin.platform.db.engine import make_engine, make_sessionmaker
     from runxin.platform.tree.models import Tenant
     from runxin.tenants.scoping import ScopedSession, as_system
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import aliased
 
     async def query() -> tuple[str, str]:
         engine = make_engine(url)

@@ -8,6 +8,8 @@ import shlex
 import sys
 
 from rich.console import Console
+from sqlalchemy import func, select
+
 from runxin.cli.seeding import run_seed
 from runxin.cli.tokens import issue_token
 from runxin.platform.config import Settings
@@ -15,7 +17,6 @@ from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.scoping import ScopedSession, as_system
-from sqlalchemy import func, select
 
 EXAMPLE_QUERY = """query {
   viewer { subject roles tenant { code name kind } }

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+
 from runxin.platform.config import Settings
 from runxin.platform.errors import RunxinError
 

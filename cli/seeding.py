@@ -6,6 +6,7 @@ import asyncio
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade

@@ -7,6 +7,7 @@ import signal
 import threading
 
 import uvicorn
+
 from runxin.platform.config import Settings
 from runxin.platform.db.migrate import current_revision, head_revision
 from runxin.platform.errors import ConfigurationError
@@ -31,6 +32,7 @@ def run_server(settings: Settings, host: str, port: int) -> None:
 def run_worker(settings: Settings, threads: int) -> None:
     """Consume jobs from the configured broker until SIGINT or SIGTERM."""
     from dramatiq.worker import Worker
+
     from runxin.workers.broker import make_broker
 
     if not settings.broker_url:

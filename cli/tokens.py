@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.errors import Invalid, NotFound
@@ -9,7 +11,6 @@ from runxin.platform.tree.models import Tenant
 from runxin.tenants.policy import Role
 from runxin.tenants.scoping import ScopedSession, as_system
 from runxin.tenants.tokens import TokenService, load_or_create_key
-from sqlalchemy import select
 
 
 def token_service(settings: Settings) -> TokenService:

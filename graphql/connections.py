@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from runxin.platform.errors import Invalid
 from sqlalchemy import Select, Uuid, func, select
+
+from runxin.platform.errors import Invalid
 
 MAX_PAGE = 100
 T = TypeVar("T")

@@ -14,12 +14,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
 from runxin.platform.config import Settings
 from runxin.platform.standards import Standard, standard
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import bind_principal
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from strawberry.dataloader import DataLoader
 
 if TYPE_CHECKING:
     from strawberry.types import Info as _Info

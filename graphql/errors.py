@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from runxin.platform.errors import InvalidMany, RunxinError
 
 from graphql import GraphQLError
+from runxin.platform.errors import InvalidMany, RunxinError
 
 log = logging.getLogger("runxin.graphql")
 

@@ -10,10 +10,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from runxin.graphql.connections import Connection, PageArgs, group_rows, make_connection, nested_page_statement
-from runxin.graphql.context import Context
 from sqlalchemy import ColumnElement, Select, select
 from strawberry.dataloader import DataLoader
+
+from runxin.graphql.connections import Connection, PageArgs, group_rows, make_connection, nested_page_statement
+from runxin.graphql.context import Context
 
 
 def columns(model: type) -> list[Any]:

@@ -11,13 +11,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError, user_errors
 from runxin.graphql.ids import decode_id
 from runxin.platform.db.conflicts import lost_race
 from runxin.platform.errors import Conflict, RunxinError
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 R = TypeVar("R")
 N = TypeVar("N")

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
+
 from runxin.graphql.ids import encode_id
 
 NodeLoader = Callable[[Any, uuid.UUID], Awaitable[Any]]

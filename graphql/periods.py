@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from runxin.platform.errors import Invalid
 from runxin.platform.periods import parse_period
-from sqlalchemy import ColumnElement
 
 MAX_PERIODS = 100
 

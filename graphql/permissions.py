@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from runxin.tenants.policy import Permission, require
 from strawberry.permission import BasePermission
+
+from runxin.tenants.policy import Permission, require
 
 
 class _Requires(BasePermission):

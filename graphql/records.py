@@ -14,14 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
+from strawberry.dataloader import DataLoader
+
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Context, Info
 from runxin.graphql.loaders import clause_key, columns, loader_name, many_by_key_loader, nested_connection_loader
 from runxin.platform.errors import Invalid
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import depth_of, prefix_length, upper_bound
-from sqlalchemy import ColumnElement, func, literal_column, or_, select
-from strawberry.dataloader import DataLoader
 
 
 def _subtree_prefix(depth: int) -> Any:

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
 # Each domain's queries module registers its node(id:) loader when imported; Tenant fields import
 # them lazily, so without these a node(id:) before any list of that type would answer null.
 import runxin.graphql.centres.queries  # noqa: E402,F401
@@ -12,7 +25,7 @@ import runxin.graphql.schools.queries  # noqa: E402,F401
 import runxin.graphql.staffing.queries  # noqa: E402,F401
 import runxin.graphql.stations.queries  # noqa: E402,F401
 import runxin.graphql.training.queries  # noqa: E402,F401
-import strawberry
+from graphql import GraphQLError
 from runxin.graphql.centres.mutations import CentreMutation
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.errors import is_unexpected, log, should_mask
@@ -32,19 +45,6 @@ from runxin.graphql.tenants.queries import TenantQuery
 from runxin.graphql.training.mutations import TrainingMutation
 from runxin.graphql.training.types import TrainingAttendanceNode, TrainingProgrammeNode, TrainingSessionNode
 from runxin.platform.config import Settings
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
-from strawberry.schema.config import StrawberryConfig
-from strawberry.tools import merge_types
-
-from graphql import GraphQLError
 
 Query = merge_types("Query", (TenantQuery, IndicatorQuery))
 Mutation = merge_types(

@@ -12,8 +12,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runxin.platform.errors import ConfigurationError
 from starlette.config import Config
+
+from runxin.platform.errors import ConfigurationError
 
 _MODES = ("development", "production")
 

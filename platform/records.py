@@ -12,14 +12,15 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.db.base import TenantOwned
 from runxin.platform.db.conflicts import lost_race
 from runxin.platform.errors import Conflict, Invalid, InvalidMany, NotFound
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 M = TypeVar("M", bound=TenantOwned)
 Validator = Callable[[Mapping[str, Any], Tenant], None]

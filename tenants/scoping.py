@@ -13,12 +13,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import and_, event, or_, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
 from runxin.platform.db.base import TenantOwned
 from runxin.platform.errors import NotFound, ScopeMissing
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.principal import Principal
-from sqlalchemy import and_, event, or_, select
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 PRINCIPAL_KEY = "principal"
 SYSTEM_KEY = "system"

@@ -17,6 +17,7 @@ from pathlib import Path
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
+
 from runxin.platform.errors import PermissionDenied
 
 ALGORITHM = "ES256"

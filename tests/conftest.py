@@ -12,11 +12,12 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.models import Base
 from runxin.tenants.scoping import ScopedSession, as_system
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 POSTGRES_ADMIN_URL = os.environ.get("RUNXIN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

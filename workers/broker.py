@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+
 from runxin.platform.errors import ConfigurationError
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+
 from runxin.graphql.centres.inputs import CentreActivityRecordInput, CentreCreateInput, CentreUpdateInput
 from runxin.graphql.centres.types import CentreActivityType, CentreNode
 from runxin.graphql.context import Info

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+
 from runxin.graphql.hotlines.types import HotlineStatus
 
 UNSET = strawberry.UNSET

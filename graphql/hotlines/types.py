@@ -6,6 +6,7 @@ import enum
 from typing import Any
 
 import strawberry
+
 from runxin.graphql.context import Info
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+
 from runxin.graphql.schools.types import ModelSchoolLevel, SchoolStage
 
 UNSET = strawberry.UNSET

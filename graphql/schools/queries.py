@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+from strawberry.dataloader import DataLoader
+
 from runxin.graphql.context import Context, Info
 from runxin.graphql.loaders import by_id_loader, by_key_loader, columns
 from runxin.graphql.node import register_node
 from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
-from sqlalchemy import select
-from strawberry.dataloader import DataLoader
 
 
 def profile_by_tenant(context: Context) -> DataLoader[uuid.UUID, SchoolProfileNode | None]:

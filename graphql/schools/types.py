@@ -7,6 +7,7 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+
 from runxin.graphql.context import Info
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 from runxin.platform.codes import SCHOOL_CATEGORIES

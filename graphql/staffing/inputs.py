@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+
 from runxin.graphql.staffing.types import Gender, StaffKind
 
 UNSET = strawberry.UNSET

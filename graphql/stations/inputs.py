@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+
 from runxin.graphql.stations.types import StationKind, StationStatus
 
 UNSET = strawberry.UNSET

@@ -7,6 +7,7 @@ import enum
 from typing import Any
 
 import strawberry
+
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 
 

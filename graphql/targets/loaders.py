@@ -12,11 +12,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from strawberry.dataloader import DataLoader
+
 from runxin.graphql.context import Context
 from runxin.graphql.loaders import loader_name
 from runxin.platform.errors import Invalid
 from runxin.platform.indicators import BY_CODE, INDICATORS, Gap, IndicatorValue, TenantRef, compute_indicators, school_gaps
-from strawberry.dataloader import DataLoader
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 

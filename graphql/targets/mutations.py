@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import strawberry
+
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, input_values, run_mutation

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
+
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
 from runxin.graphql.loaders import by_id_loader

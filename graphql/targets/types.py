@@ -8,10 +8,11 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+from strawberry.scalars import JSON
+
 from runxin.graphql.context import Info
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 from runxin.platform.indicators import BY_CODE, Gap, Indicator, IndicatorValue
-from strawberry.scalars import JSON
 
 if TYPE_CHECKING:
     from runxin.graphql.tenants.types import TenantNode

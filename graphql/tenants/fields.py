@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Optional
 
 import strawberry
+
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
 from runxin.graphql.records import RecordScope

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+from strawberry.dataloader import DataLoader
+
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Context
 from runxin.graphql.loaders import by_id_loader, columns, loader_name, nested_connection_loader
 from runxin.graphql.tenants.prefetch import staff_count_columns
 from runxin.platform.tree.models import Tenant
-from sqlalchemy import select
-from strawberry.dataloader import DataLoader
 
 
 def node_of(row: Any) -> Any:

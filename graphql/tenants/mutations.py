@@ -7,6 +7,7 @@ for ADMIN (a permission of its own in tenants/policy.py) once roles are settled.
 from __future__ import annotations
 
 import strawberry
+
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, run_mutation

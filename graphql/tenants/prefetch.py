@@ -13,10 +13,11 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from runxin.platform.staffing.models import STAFF_KINDS, Staff
-from runxin.platform.tree.models import Tenant, TenantKind
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import aliased
+
+from runxin.platform.staffing.models import STAFF_KINDS, Staff
+from runxin.platform.tree.models import Tenant, TenantKind
 
 STAFF_COUNT_LABELS = {kind: f"_staff_{kind.lower()}" for kind in STAFF_KINDS}
 

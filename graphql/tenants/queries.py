@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from sqlalchemy import select
+
 from runxin.graphql.connections import Connection, PageArgs, make_connection, page_statement
 from runxin.graphql.context import Info
 from runxin.graphql.ids import decode_id
@@ -17,7 +19,6 @@ from runxin.graphql.tenants.types import TenantKindEnum, TenantNode
 from runxin.platform.errors import Invalid
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import upper_bound
-from sqlalchemy import select
 
 
 @strawberry.type(description="Who is asking: the signed-in user or API client.")

@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
+
 from runxin.graphql.context import Info
 from runxin.graphql.node import Node
 

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 import strawberry
+
 from runxin.graphql.centres.queries import centres_of
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.connections import Connection, PageArgs

@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+from strawberry.dataloader import DataLoader
+
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Context, Info
 from runxin.graphql.loaders import by_id_loader, columns, loader_name, nested_connection_loader
@@ -13,8 +16,6 @@ from runxin.graphql.records import records_of
 from runxin.graphql.targets.loaders import check_year, indicators_for
 from runxin.graphql.training.types import CreditSummary, TrainingAttendanceNode, TrainingProgrammeNode, TrainingSessionNode
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
-from sqlalchemy import select
-from strawberry.dataloader import DataLoader
 
 # The credit summary is these two indicators' figures: one engine, so they cannot disagree.
 CREDIT_CODES = ("TRAINING_COVERAGE", "CREDITS_PER_TEACHER")

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import strawberry
+
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
 from runxin.graphql.ids import encode_id

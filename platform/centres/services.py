@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.centres.models import CENTRE_STATUSES, CentreActivity, CounsellingCentre
 from runxin.platform.periods import check_period, normalise_period
 from runxin.platform.records import create_record, get_record, update_record, upsert_record
 from runxin.platform.tree.models import Tenant
 from runxin.platform.validation import Checks
-from sqlalchemy.ext.asyncio import AsyncSession
 
 OWNER_KINDS = ("COUNTY",)
 # A centre may carry a future opening date only while it is still being planned or built.

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from runxin.platform.ids import new_id
 from sqlalchemy import DateTime, ForeignKey, MetaData, String, Uuid, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from runxin.platform.ids import new_id
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

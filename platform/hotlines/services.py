@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.hotlines.models import HOTLINE_STATUSES, Hotline, HotlineCallCount
 from runxin.platform.periods import check_period, normalise_period
 from runxin.platform.phones import PHONE_FORMS, is_phone, normalise_phone
 from runxin.platform.records import create_record, get_record, update_record, upsert_record
 from runxin.platform.tree.models import Tenant
 from runxin.platform.validation import Checks
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # One hotline per county, and one per school of central-school rank and above.
 OWNER_KINDS = ("COUNTY", "SCHOOL")

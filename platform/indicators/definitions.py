@@ -7,10 +7,11 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from runxin.platform.indicators.facts import MODEL_SCHOOL_LEVELS, Unit
-from runxin.platform.standards import Standard
 from sqlalchemy import and_, case, literal_column, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
+
+from runxin.platform.indicators.facts import MODEL_SCHOOL_LEVELS, Unit
+from runxin.platform.standards import Standard
 
 # Inline constants keep the statements readable and their parameters few (asyncpg prepares them).
 ONE, ZERO = literal_column("1"), literal_column("0")

@@ -23,14 +23,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select, case, func, not_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.errors import Invalid
 from runxin.platform.indicators.definitions import BY_CODE, INDICATORS, ONE, ZERO, Indicator
 from runxin.platform.indicators.facts import FAMILIES, UNIT_KIND, Unit
 from runxin.platform.standards import Standard
 from runxin.platform.tree.models import ALLOWED_PARENT, Tenant, TenantKind
 from runxin.platform.tree.paths import prefix_length, upper_bound
-from sqlalchemy import Select, case, func, not_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class ValueState(enum.StrEnum):

@@ -20,6 +20,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
+from sqlalchemy import Float, Select, and_, case, cast, false, func, not_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
@@ -28,8 +31,6 @@ from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
 from runxin.platform.training.models import TrainingAttendance
 from runxin.platform.tree.models import Tenant, TenantKind
-from sqlalchemy import Float, Select, and_, case, cast, false, func, not_, or_, select
-from sqlalchemy.sql.elements import ColumnElement
 
 
 class Unit(enum.StrEnum):

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Float, cast, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.indicators.definitions import BY_CODE
 from runxin.platform.indicators.facts import counted_station, school_facts, station_checks
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
 from runxin.platform.tree.models import Tenant
-from sqlalchemy import Float, cast, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # The school indicators a gap can come from (MODEL_SCHOOL_SHARE is an aspiration, not a gap).
 CHECKED = (

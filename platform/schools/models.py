@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from runxin.platform.db.base import Base, TenantOwned
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+
+from runxin.platform.db.base import Base, TenantOwned
 
 
 class SchoolProfile(TenantOwned, Base):

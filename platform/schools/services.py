@@ -8,14 +8,15 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.codes import VOCATIONAL_CATEGORIES, school_category
 from runxin.platform.records import record_values, upsert_record
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant
 from runxin.platform.validation import Checks, join_codes
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 OWNER_KINDS = ("SCHOOL",)
 STAGES = ("PRIMARY", "JUNIOR", "SENIOR", "VOCATIONAL", "SPECIAL", "KINDERGARTEN")

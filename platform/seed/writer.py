@@ -7,14 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from runxin.platform.errors import Conflict, Invalid
 from runxin.platform.seed.generator import Progress, generate
 from runxin.platform.seed.rows import WRITE_ORDER, Dataset
 from runxin.platform.seed.scales import SCALES
 from runxin.platform.tree.models import Tenant
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 # Rows per execute call: large enough that per-call overhead vanishes, small enough that the
 # progress bar moves. Bind-parameter limits are not a concern: SQLAlchemy batches each call to

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from runxin.platform.db.base import Base, TenantOwned
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from runxin.platform.db.base import Base, TenantOwned
 
 STAFF_KINDS = ("FULL_TIME", "PART_TIME", "HIRED_COUNSELLOR", "HOMEROOM")
 GENDERS = ("FEMALE", "MALE", "UNDISCLOSED")

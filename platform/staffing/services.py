@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.phones import is_mobile, normalise_phone
 from runxin.platform.records import create_record, update_record
 from runxin.platform.staffing.models import GENDERS, STAFF_KINDS, Staff
 from runxin.platform.tree.models import Tenant
 from runxin.platform.validation import Checks, join_codes
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # Schools employ teachers and counsellors; a county employs its counselling centre's staff.
 OWNER_KINDS = ("SCHOOL", "COUNTY")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from runxin.platform.db.base import Base, TenantOwned
 from sqlalchemy import Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from runxin.platform.db.base import Base, TenantOwned
 
 STATION_KINDS = ("SUNSHINE_STATION", "COUNSELLING_ROOM", "BASIC_PLACE")
 STATION_STATUSES = ("PLANNED", "OPERATIONAL", "SUSPENDED")

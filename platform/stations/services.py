@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.records import create_record, update_record
 from runxin.platform.stations.models import STATION_KINDS, STATION_STATUSES, Station
 from runxin.platform.tree.models import Tenant
 from runxin.platform.validation import Checks
-from sqlalchemy.ext.asyncio import AsyncSession
 
 OWNER_KINDS = ("SCHOOL",)
 

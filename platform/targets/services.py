@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.errors import Invalid, PermissionDenied
 from runxin.platform.records import create_record, get_record, update_record
 from runxin.platform.targets.models import Target
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant
 from runxin.platform.validation import Checks
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # A target may apply to any part of the tree; only bureaus set them (domain.md: "the bureau's goals").
 OWNER_KINDS = ("PROVINCE", "CITY", "COUNTY", "SCHOOL")

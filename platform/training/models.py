@@ -8,9 +8,10 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from runxin.platform.db.base import Base, TenantOwned
 from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+
+from runxin.platform.db.base import Base, TenantOwned
 
 PROGRAMME_LEVELS = ("NATIONAL", "PROVINCIAL", "CITY", "COUNTY", "SCHOOL")
 AUDIENCES = ("MENTAL_HEALTH_TEACHERS", "HOMEROOM_TEACHERS", "PRINCIPALS", "NEW_TEACHERS", "ALL_STAFF")

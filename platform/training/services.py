@@ -16,6 +16,9 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.errors import Invalid
 from runxin.platform.records import create_record, get_record, update_record, upsert_record
 from runxin.platform.staffing.models import Staff
@@ -24,8 +27,6 @@ from runxin.platform.training.models import AUDIENCES, PROGRAMME_LEVELS, Trainin
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant
 from runxin.platform.validation import Checks
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 OWNER_KINDS = ("CITY", "COUNTY", "SCHOOL")
 # The programme level that matches each kind of tenant; PROGRAMME_LEVELS runs from the highest down.

@@ -6,9 +6,10 @@ import datetime as dt
 import enum
 import uuid
 
-from runxin.platform.db.base import Base, HasId, PathString, Timestamped
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from runxin.platform.db.base import Base, HasId, PathString, Timestamped
 
 
 class TenantKind(enum.StrEnum):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.codes import check_division_code, check_school_code
 from runxin.platform.db.base import utcnow
 from runxin.platform.errors import Conflict, Invalid, NotFound
 from runxin.platform.ids import new_id
 from runxin.platform.tree.models import ALLOWED_PARENT, Tenant, TenantKind, TenantParentLink
 from runxin.platform.tree.paths import child_path, upper_bound
-from sqlalchemy import func, literal, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID, *, field: str = "tenantId") -> Tenant:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from runxin.graphql.app import create_app
 from runxin.platform.config import Settings
 from runxin.platform.tree.models import Tenant

@@ -7,10 +7,10 @@ import datetime as dt
 import uuid
 
 import pytest
-from runxin.graphql.ids import encode_id
-from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from sqlalchemy import func, select
 
+from runxin.graphql.ids import encode_id
+from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from tests.factories.tree import make_tree
 
 FUTURE = (dt.date.today() + dt.timedelta(days=40)).isoformat()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from runxin.graphql.ids import encode_id
-from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from sqlalchemy import func, select
 
+from runxin.graphql.ids import encode_id
+from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from tests.factories.tree import make_tree
 
 HOTLINE = "id number alwaysOpen schedule status tenant { code }"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from runxin.graphql.app import create_app
 from runxin.tenants.tokens import TokenService, load_or_create_key
-
 from tests.factories.tree import make_tree
 
 

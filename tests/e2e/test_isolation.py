@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+
 from runxin.platform.seed import seed_database
 from runxin.platform.tree.models import Tenant
-from sqlalchemy import select
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

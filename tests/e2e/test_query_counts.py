@@ -7,10 +7,10 @@ everything a request runs; the principal's tenant lookup is cached and warmed up
 from __future__ import annotations
 
 import pytest
+
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.staffing.models import Staff
-
 from tests.e2e.counting import StatementCounter, warm_up
 from tests.factories.tree import make_tree
 

@@ -4,10 +4,10 @@ with nothing written."""
 from __future__ import annotations
 
 import pytest
-from runxin.graphql.ids import encode_id
-from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from sqlalchemy import func, select
 
+from runxin.graphql.ids import encode_id
+from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from tests.e2e.counting import StatementCounter, warm_up
 from tests.factories.tree import make_tree
 

@@ -7,10 +7,10 @@ import datetime as dt
 import uuid
 
 import pytest
-from runxin.graphql.ids import encode_id
-from runxin.platform.staffing.models import Staff
 from sqlalchemy import func, select
 
+from runxin.graphql.ids import encode_id
+from runxin.platform.staffing.models import Staff
 from tests.factories.tree import make_tree
 
 TODAY = dt.date.today()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from runxin.graphql.ids import encode_id
-from runxin.platform.stations.models import Station
 from sqlalchemy import func, select
 
+from runxin.graphql.ids import encode_id
+from runxin.platform.stations.models import Station
 from tests.factories.tree import make_tree
 
 CREATE = """

@@ -8,6 +8,8 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
+
 from runxin.graphql.ids import encode_id
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
@@ -16,8 +18,6 @@ from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
 from runxin.platform.targets.models import Target
-from sqlalchemy import func, select
-
 from tests.e2e.counting import StatementCounter, warm_up
 from tests.factories.tree import make_tree
 

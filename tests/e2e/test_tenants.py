@@ -4,11 +4,11 @@ list with paging, filters and search, as each level sees it."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
+
 from runxin.graphql.ids import encode_id
 from runxin.platform.tree.models import Tenant, TenantKind, TenantParentLink
 from runxin.platform.tree.services import create_tenant
-from sqlalchemy import func, select
-
 from tests.factories.tree import make_tree
 
 TENANT = "id code name kind depth parent { code }"

@@ -7,11 +7,11 @@ import datetime as dt
 import uuid
 
 import pytest
+from sqlalchemy import func, select
+
 from runxin.graphql.ids import encode_id
 from runxin.platform.staffing.models import Staff
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
-from sqlalchemy import func, select
-
 from tests.e2e.counting import StatementCounter, warm_up
 from tests.factories.tree import make_tree
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.tree.models import Tenant, TenantKind
 from runxin.platform.tree.services import create_tenant
-from sqlalchemy.ext.asyncio import AsyncSession
 
 _sequence = itertools.count(1)
 

@@ -13,6 +13,7 @@ import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.worker import Worker
+
 from runxin.platform.errors import ConfigurationError
 from runxin.workers.broker import make_broker
 

@@ -12,6 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.centres.services import create_centre, record_centre_activity, update_centre
 from runxin.platform.errors import Conflict, Invalid, InvalidMany, NotFound, PermissionDenied
@@ -35,9 +38,6 @@ from runxin.platform.training.services import (
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import bind_principal, principal_of
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from tests.factories.tree import Tree, make_tree
 
 

@@ -8,6 +8,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import event
+
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
 from runxin.platform.indicators import TenantRef, ValueState, compute_indicators, school_gaps
@@ -20,8 +22,6 @@ from runxin.platform.training.models import TrainingAttendance, TrainingProgramm
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import bind_principal
-from sqlalchemy import event
-
 from tests.factories.tree import make_tree
 
 YEAR = 2025

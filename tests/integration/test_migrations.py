@@ -13,10 +13,11 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from runxin.platform.db.migrate import downgrade, upgrade
-from runxin.platform.models import Base
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from runxin.platform.db.migrate import downgrade, upgrade
+from runxin.platform.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
 

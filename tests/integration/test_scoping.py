@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
+
 from runxin.platform.errors import NotFound, ScopeMissing
 from runxin.platform.staffing.models import Staff
 from runxin.platform.tree.models import Tenant, TenantKind
 from runxin.platform.tree.services import move_tenant
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import bind_principal
-from sqlalchemy import select
-
 from tests.factories.tree import make_tree
 
 

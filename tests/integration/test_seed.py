@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import and_, exists, func, select
+
 from runxin.platform.codes import check_division_code, check_school_code
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.errors import Conflict, Invalid
@@ -16,7 +18,6 @@ from runxin.platform.tree.models import Tenant, TenantParentLink
 from runxin.platform.tree.paths import ancestor_ids, child_path, upper_bound
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import ScopedSession, as_system, bind_principal
-from sqlalchemy import and_, exists, func, select
 
 
 async def table_counts(sessionmaker) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import select
+
 from runxin.platform.errors import Conflict, Invalid
 from runxin.platform.staffing.models import Staff
 from runxin.platform.tree import services
 from runxin.platform.tree.models import ALLOWED_PARENT, Tenant, TenantKind, TenantParentLink
 from runxin.platform.tree.services import create_tenant, move_tenant
 from runxin.tenants.scoping import as_system
-from sqlalchemy import select
-
 from tests.factories.tree import make_tree
 
 # --- helpers ------------------------------------------------------------------------------------

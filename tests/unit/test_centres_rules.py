@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from runxin.platform.centres.services import validate_centre, validate_centre_activity
 
+from runxin.platform.centres.services import validate_centre, validate_centre_activity
 from tests.unit.rules import COUNTY, TODAY, codes, messages
 
 GOOD = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from runxin.platform.codes import SCHOOL_CATEGORIES, check_division_code, check_school_code, school_category
 from runxin.platform.errors import Invalid
 

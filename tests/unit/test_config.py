@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+
 from runxin.platform.config import Settings
 from runxin.platform.errors import ConfigurationError
 

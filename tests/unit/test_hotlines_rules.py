@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from runxin.platform.hotlines.services import validate_call_counts, validate_hotline
 from runxin.platform.phones import is_mobile, is_phone
-
 from tests.unit.rules import COUNTY, SCHOOL, codes, messages
 
 GOOD = {"number": "0797-8123456", "always_open": True, "schedule": "", "status": "ACTIVE"}

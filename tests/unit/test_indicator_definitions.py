@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy.dialects import postgresql, sqlite
+
 from runxin.platform.errors import Invalid
 from runxin.platform.ids import new_id
 from runxin.platform.indicators import BY_CODE, INDICATORS, Unit, ValueKind, compute_indicators
@@ -12,7 +14,6 @@ from runxin.platform.indicators.engine import TenantRef, _statement
 from runxin.platform.indicators.facts import FAMILIES
 from runxin.platform.standards import STANDARDS
 from runxin.platform.tree.paths import child_path
-from sqlalchemy.dialects import postgresql, sqlite
 
 # The API-visible codes of domain.md, exactly.
 EXPECTED = {

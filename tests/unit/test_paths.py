@@ -6,6 +6,7 @@ import uuid
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from runxin.platform.tree.paths import SEGMENT, ancestor_ids, child_path, depth_of, prefix_length, upper_bound
 from runxin.tenants.principal import Principal
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from runxin.platform.errors import Invalid
 from runxin.platform.periods import FIRST_YEAR, LAST_YEAR, normalise_period, parse_period
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+
 from runxin.platform.errors import PermissionDenied
 from runxin.platform.tree.paths import child_path
 from runxin.tenants.policy import ROLE_PERMISSIONS, Permission, Role, has, may_read_personal, permissions, require

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from runxin.platform.schools.services import STAGES, TenantRef, validate_enrolment, validate_school_profile
 
+from runxin.platform.schools.services import STAGES, TenantRef, validate_enrolment, validate_school_profile
 from tests.unit.rules import FOREIGN_SCHOOL, SCHOOL, SIBLING_SCHOOL, TODAY, codes, messages
 
 GOOD = {"category": "21", "stages": "PRIMARY", "central_rank": True, "model_school_level": "CITY", "cluster_centre_id": None}

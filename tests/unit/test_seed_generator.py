@@ -12,6 +12,7 @@ import uuid
 from collections import Counter
 
 import pytest
+
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.centres.services import validate_centre, validate_centre_activity
 from runxin.platform.codes import check_division_code, check_school_code

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from runxin.platform.staffing.services import QUALIFICATIONS, age_on, validate_staff
 
+from runxin.platform.staffing.services import QUALIFICATIONS, age_on, validate_staff
 from tests.unit.rules import COUNTY, SCHOOL, TODAY, codes, messages
 
 GOOD = {

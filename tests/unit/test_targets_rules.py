@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from runxin.platform.targets.services import indicator_bounds, validate_target
 
+from runxin.platform.targets.services import indicator_bounds, validate_target
 from tests.unit.rules import CITY, COUNTY, OTHER_COUNTY, SCHOOL, codes, messages
 
 BOUNDS = indicator_bounds()

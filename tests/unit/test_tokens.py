@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from joserfc import jwt
 from joserfc.jwk import ECKey
+
 from runxin.platform.errors import PermissionDenied
 from runxin.tenants import tokens
 from runxin.tenants.tokens import TokenService, load_or_create_key

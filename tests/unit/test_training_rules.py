@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from runxin.platform.training.models import TrainingSession
 from runxin.platform.training.services import validate_attendance, validate_programme, validate_training_session
-
 from tests.unit.rules import CITY, COUNTY, FOREIGN_SCHOOL, OTHER_COUNTY, SCHOOL, TODAY, codes
 
 PROGRAMME = {"name": "心理健康教师全员培训", "level": "COUNTY", "audience": "MENTAL_HEALTH_TEACHERS", "year": 2025}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from runxin.platform.models import Base
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from runxin.platform.models import Base
 
 config = context.config
 target_metadata = Base.metadata
