@@ -7,6 +7,7 @@ service, and every refusal must be a clear 4xx with a JSON body.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import logging
@@ -145,14 +146,19 @@ async def _execute(runtime: Runtime, request: Request, payload: dict[str, Any], 
     db = RequestDatabase(runtime.sessionmaker, principal)
     context = Context(settings=runtime.settings, principal=principal, db=db)
     allowed = (OperationType.QUERY,) if request.method == "GET" else (OperationType.QUERY, OperationType.MUTATION)
+    limit = runtime.settings.operation_timeout_seconds
     try:
-        result = await runtime.schema.execute(
-            query,
-            variable_values=variables,
-            context_value=context,
-            operation_name=payload.get("operationName"),
-            allowed_operation_types=allowed,
-        )
+        async with asyncio.timeout(limit):
+            result = await runtime.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=payload.get("operationName"),
+                allowed_operation_types=allowed,
+            )
+    except TimeoutError:
+        # A mutation's transaction is rolled back when its task is cancelled: nothing half-written.
+        return _error(503, "OPERATION_TIMEOUT", f"The operation ran past {limit:g} s; ask for less (smaller pages, fewer fields) or retry later.")
     finally:
         await db.close()
     body: dict[str, Any] = {"data": result.data}
@@ -160,6 +166,8 @@ async def _execute(runtime: Runtime, request: Request, payload: dict[str, Any], 
         body["errors"] = [
             {**error.formatted, "extensions": {**(error.extensions or {}), **error_extensions(error)}} for error in result.errors
         ]
+    if result.extensions:
+        body["extensions"] = result.extensions
     status = 200 if result.data is not None or not result.errors else 400
     return JSONResponse(body, status_code=status)
 
@@ -173,7 +181,7 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,

@@ -34,6 +34,8 @@ class Settings:
     introspection: bool = True
     graphiql: bool = True
     broker_url: str = ""
+    operation_timeout_seconds: float = 15.0
+    statement_timeout_ms: int = 10_000
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -76,6 +78,8 @@ class Settings:
             introspection=read("RUNXIN_INTROSPECTION", _bool, not production),
             graphiql=read("RUNXIN_GRAPHIQL", _bool, not production),
             broker_url=read("RUNXIN_BROKER_URL", str, ""),
+            operation_timeout_seconds=read("RUNXIN_OPERATION_TIMEOUT_SECONDS", float, 15.0),
+            statement_timeout_ms=read("RUNXIN_STATEMENT_TIMEOUT_MS", int, 10_000),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -89,6 +93,10 @@ class Settings:
                 f"RUNXIN_DATABASE_URL {url!r} is not supported: use sqlite+aiosqlite:///PATH "
                 "or postgresql+asyncpg://USER@HOST:PORT/DB."
             )
+        if not 0.1 <= self.operation_timeout_seconds <= 300:
+            raise ConfigurationError("RUNXIN_OPERATION_TIMEOUT_SECONDS must be between 0.1 and 300.")
+        if not 100 <= self.statement_timeout_ms <= 300_000:
+            raise ConfigurationError("RUNXIN_STATEMENT_TIMEOUT_MS must be between 100 and 300000.")
         if not 60 <= self.token_ttl_seconds <= 3600:
             raise ConfigurationError("RUNXIN_TOKEN_TTL_SECONDS must be between 60 and 3600.")
         from runxin.platform.standards import STANDARDS

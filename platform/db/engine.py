@@ -7,8 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
-    """Create the async engine for a database URL, with per-dialect settings that matter."""
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, statement_timeout_ms: int | None = None) -> AsyncEngine:
+    """Create the async engine for a database URL, with per-dialect settings that matter.
+
+    `statement_timeout_ms` bounds each statement on PostgreSQL (the API sets it; seeding and
+    migrations do not).
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _sqlite_pragmas(engine)
@@ -20,7 +24,12 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
             max_overflow=pool_size,
             pool_pre_ping=True,
             # Read paths re-run the same statements; asyncpg's prepared-statement cache pays off.
-            connect_args={"server_settings": {"application_name": "runxin"}},
+            connect_args={
+                "server_settings": {
+                    "application_name": "runxin",
+                    **({"statement_timeout": str(statement_timeout_ms)} if statement_timeout_ms else {}),
+                }
+            },
         )
     return engine
 

@@ -132,3 +132,35 @@ async def test_a_failing_field_beside_a_running_loader_is_a_clean_error(api, sys
     assert response.json()["errors"][0]["extensions"]["code"] == "PAGE_SIZE"
     again = await api.post("{ viewer { subject } }", as_=county)
     assert again.status_code == 200
+
+
+async def test_an_operation_past_its_time_limit_is_a_503_and_writes_nothing(api, settings, system_session, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Given a server whose operations may take 0.2 s, and a station mutation that takes longer
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from runxin.graphql.ids import encode_id
+    from runxin.graphql.stations import mutations
+    from runxin.platform.stations.models import Station
+
+    tree = await make_tree(system_session, counties=1, schools_per_county=1)
+    school = tree.all_schools()[0]
+    runtime = api.app.state.runtime
+    runtime.settings = settings.replace(operation_timeout_seconds=0.2)
+    original = mutations.create_station
+
+    async def slow_create(session, **kwargs):  # type: ignore[no-untyped-def]
+        station = await original(session, **kwargs)
+        await asyncio.sleep(1)
+        return station
+
+    monkeypatch.setattr(mutations, "create_station", slow_create)
+    query = "mutation ($i: StationCreateInput!) { stationCreate(input: $i) { station { id } userErrors { code } } }"
+    variables = {"i": {"tenantId": encode_id("Tenant", school.id), "name": "慢", "areaM2": 20, "weeklyOpenHours": 8}}
+    # When it runs
+    response = await api.post(query, variables, as_=school)
+    # Then the client is told to ask for less or retry, and the half-done write was rolled back
+    assert response.status_code == 503
+    assert response.json()["errors"][0]["extensions"]["code"] == "OPERATION_TIMEOUT"
+    assert (await system_session.execute(select(func.count()).select_from(Station))).scalar_one() == 0
