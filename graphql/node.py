@@ -15,7 +15,7 @@ import strawberry
 from runxin.graphql.ids import encode_id
 
 NodeLoader = Callable[[Any, uuid.UUID], Awaitable[Any]]
-_LOADERS: dict[str, NodeLoader] = {}
+_LOADERS: dict[str, tuple[NodeLoader, str]] = {}
 
 
 @strawberry.interface(description="An object with a global, opaque id.")
@@ -27,12 +27,13 @@ class Node:
         return strawberry.ID(encode_id(self.__strawberry_definition__.name, self.uuid))  # type: ignore[attr-defined]
 
 
-def register_node(type_name: str, loader: NodeLoader) -> None:
-    """Declare how `node(id:)` loads objects of `type_name` (one call per id, batched by a DataLoader)."""
-    _LOADERS[type_name] = loader
+def register_node(type_name: str, loader: NodeLoader, *, resource: str) -> None:
+    """Declare how `node(id:)` loads objects of `type_name` (batched by a DataLoader), and the
+    resource an API client needs a read scope for."""
+    _LOADERS[type_name] = (loader, resource)
 
 
-def node_loader(type_name: str) -> NodeLoader | None:
+def node_loader(type_name: str) -> tuple[NodeLoader, str] | None:
     return _LOADERS.get(type_name)
 
 

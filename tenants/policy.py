@@ -1,5 +1,12 @@
-"""Roles and what they permit. The one place that decides what a principal may do; row access is
-decided by `scoping`, field disclosure by `disclosure`."""
+"""Roles, scopes and what they permit. The one place that decides what a principal may do; row
+access is decided by `scoping`, field disclosure by `disclosure`.
+
+People act through roles held at their tenant: ADMIN (a bureau administrator at a city or county,
+a school administrator at a school), DATA_OFFICER (records and submits data), VIEWER (reads
+institutional data), AUDITOR (reads data and the audit log). API clients act through the scopes
+registered for them (`<resource>:read`, `<resource>:write`, `staff.personal:read`, `audit:read`)
+and never through roles. Anything not granted is denied.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,10 @@ from runxin.tenants.principal import Principal
 
 
 class Role(enum.StrEnum):
-    ADMIN = "ADMIN"  # bureau or school administrator
-    DATA_OFFICER = "DATA_OFFICER"  # records and submits data
-    VIEWER = "VIEWER"  # reads institutional data
+    ADMIN = "ADMIN"
+    DATA_OFFICER = "DATA_OFFICER"
+    VIEWER = "VIEWER"
+    AUDITOR = "AUDITOR"
 
 
 class Permission(enum.StrEnum):
@@ -20,16 +28,40 @@ class Permission(enum.StrEnum):
     WRITE = "write"
     PERSONAL_OWN = "personal:own"  # personal data of the principal's own tenant's staff
     PERSONAL_DESCENDANTS = "personal:descendants"  # ... and of descendants' staff
+    AUDIT_READ = "audit:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.DATA_OFFICER: frozenset({Permission.READ, Permission.WRITE, Permission.PERSONAL_OWN}),
     Role.VIEWER: frozenset({Permission.READ}),
+    Role.AUDITOR: frozenset({Permission.READ, Permission.AUDIT_READ}),
 }
+
+# What API clients may be granted: coarse resource scopes, read or write each.
+RESOURCES = ("tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "indicators")
+PERSONAL_SCOPE = "staff.personal:read"
+AUDIT_SCOPE = "audit:read"
+SCOPES = frozenset({f"{resource}:{action}" for resource in RESOURCES for action in ("read", "write")} | {PERSONAL_SCOPE, AUDIT_SCOPE})
+
+
+def _scope_permissions(scopes: frozenset[str]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    if any(s.endswith(":read") and s.split(":")[0] in RESOURCES for s in scopes):
+        granted.add(Permission.READ)
+    if any(s.endswith(":write") for s in scopes):
+        granted.add(Permission.WRITE)
+    if PERSONAL_SCOPE in scopes:
+        granted |= {Permission.PERSONAL_OWN, Permission.PERSONAL_DESCENDANTS}
+    if AUDIT_SCOPE in scopes:
+        granted.add(Permission.AUDIT_READ)
+    return frozenset(granted)
 
 
 def permissions(principal: Principal) -> frozenset[Permission]:
+    """What the principal may do at all: a client by its scopes, a person by its roles."""
+    if principal.client_id is not None:
+        return _scope_permissions(principal.scopes)
     granted: set[Permission] = set()
     for role in principal.roles:
         try:
@@ -43,17 +75,36 @@ def has(principal: Principal, permission: Permission) -> bool:
     return permission in permissions(principal)
 
 
-def require(principal: Principal | None, permission: Permission) -> Principal:
-    """Return the principal if it holds `permission`, else raise PermissionDenied saying what is missing."""
+def scope_for(permission: Permission, resource: str) -> str:
+    return f"{resource}:{'write' if permission is Permission.WRITE else 'read'}"
+
+
+def allows(principal: Principal, permission: Permission, resource: str | None = None) -> bool:
+    """May the principal do `permission` on `resource` (a client also needs the resource's scope)?"""
+    if not has(principal, permission):
+        return False
+    if principal.client_id is None or resource is None:
+        return True
+    return scope_for(permission, resource) in principal.scopes
+
+
+def require(principal: Principal | None, permission: Permission, resource: str | None = None) -> Principal:
+    """Return the principal if it may do `permission` (on `resource`), else raise PermissionDenied saying what is missing."""
     if principal is None:
         raise PermissionDenied("Sign in first: send an Authorization: Bearer <token> header.")
-    if not has(principal, permission):
-        roles = ", ".join(sorted(r.value for r, perms in ROLE_PERMISSIONS.items() if permission in perms))
+    if allows(principal, permission, resource):
+        return principal
+    if principal.client_id is not None:
+        needed = scope_for(permission, resource) if resource else permission.value
         raise PermissionDenied(
-            f"Your role ({', '.join(sorted(principal.roles)) or 'none'}) does not allow {permission.value}; "
-            f"ask your bureau for one of: {roles}."
+            f"This client's scopes ({' '.join(sorted(principal.scopes)) or 'none'}) do not include {needed}; "
+            "ask the bureau to register it for the client."
         )
-    return principal
+    roles = ", ".join(sorted(r.value for r, perms in ROLE_PERMISSIONS.items() if permission in perms))
+    raise PermissionDenied(
+        f"Your role ({', '.join(sorted(principal.roles)) or 'none'}) does not allow {permission.value}; "
+        f"ask your bureau for one of: {roles}."
+    )
 
 
 def may_read_personal(principal: Principal, record_tenant_path: str) -> bool:

@@ -9,7 +9,7 @@ from runxin.graphql.centres.types import CentreActivityType, CentreNode
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, input_values, run_mutation
-from runxin.graphql.permissions import CanWrite
+from runxin.graphql.permissions import can_write
 from runxin.platform.centres.services import create_centre, record_centre_activity, update_centre
 
 
@@ -27,7 +27,7 @@ class CentreActivityPayload:
 
 @strawberry.type
 class CentreMutation:
-    @strawberry.mutation(permission_classes=[CanWrite], description="Record a county's counselling centre.")
+    @strawberry.mutation(permission_classes=[can_write("centres")], description="Record a county's counselling centre.")
     async def centre_create(self, info: Info, input: CentreCreateInput) -> CentrePayload:
         async def action(session):  # type: ignore[no-untyped-def]
             tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
@@ -36,7 +36,7 @@ class CentreMutation:
         centre, errors = await run_mutation(info, action, CentreNode.from_row)
         return CentrePayload(centre=centre, user_errors=errors)
 
-    @strawberry.mutation(permission_classes=[CanWrite], description="Change a centre; only the fields given change.")
+    @strawberry.mutation(permission_classes=[can_write("centres")], description="Change a centre; only the fields given change.")
     async def centre_update(self, info: Info, input: CentreUpdateInput) -> CentrePayload:
         async def action(session):  # type: ignore[no-untyped-def]
             centre_id = id_arg(input.id, "CounsellingCentre", "id")
@@ -46,7 +46,7 @@ class CentreMutation:
         return CentrePayload(centre=centre, user_errors=errors)
 
     @strawberry.mutation(
-        permission_classes=[CanWrite], description="Set a centre's guidance visits and trainings for one period (idempotent)."
+        permission_classes=[can_write("centres")], description="Set a centre's guidance visits and trainings for one period (idempotent)."
     )
     async def centre_activity_record(self, info: Info, input: CentreActivityRecordInput) -> CentreActivityPayload:
         async def action(session):  # type: ignore[no-untyped-def]

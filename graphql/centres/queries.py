@@ -37,4 +37,4 @@ async def _centre_by_id(context: Any, centre_id: Any) -> CentreNode | None:
     ).load(centre_id)
 
 
-register_node("CounsellingCentre", _centre_by_id)
+register_node("CounsellingCentre", _centre_by_id, resource="centres")

@@ -9,7 +9,7 @@ from runxin.graphql.errors import UserError
 from runxin.graphql.hotlines.inputs import HotlineCallCountsRecordInput, HotlineCreateInput, HotlineUpdateInput
 from runxin.graphql.hotlines.types import CallCountsType, HotlineNode
 from runxin.graphql.mutations import id_arg, input_values, run_mutation
-from runxin.graphql.permissions import CanWrite
+from runxin.graphql.permissions import can_write
 from runxin.platform.hotlines.services import create_hotline, record_call_counts, update_hotline
 
 
@@ -27,7 +27,7 @@ class HotlineCallCountsPayload:
 
 @strawberry.type
 class HotlineMutation:
-    @strawberry.mutation(permission_classes=[CanWrite], description="Record a county's or school's hotline.")
+    @strawberry.mutation(permission_classes=[can_write("hotlines")], description="Record a county's or school's hotline.")
     async def hotline_create(self, info: Info, input: HotlineCreateInput) -> HotlinePayload:
         async def action(session):  # type: ignore[no-untyped-def]
             tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
@@ -36,7 +36,7 @@ class HotlineMutation:
         hotline, errors = await run_mutation(info, action, HotlineNode.from_row)
         return HotlinePayload(hotline=hotline, user_errors=errors)
 
-    @strawberry.mutation(permission_classes=[CanWrite], description="Change a hotline; only the fields given change.")
+    @strawberry.mutation(permission_classes=[can_write("hotlines")], description="Change a hotline; only the fields given change.")
     async def hotline_update(self, info: Info, input: HotlineUpdateInput) -> HotlinePayload:
         async def action(session):  # type: ignore[no-untyped-def]
             hotline_id = id_arg(input.id, "Hotline", "id")
@@ -46,7 +46,7 @@ class HotlineMutation:
         return HotlinePayload(hotline=hotline, user_errors=errors)
 
     @strawberry.mutation(
-        permission_classes=[CanWrite], description="Set a hotline's call counts for one period (idempotent)."
+        permission_classes=[can_write("hotlines")], description="Set a hotline's call counts for one period (idempotent)."
     )
     async def hotline_call_counts_record(self, info: Info, input: HotlineCallCountsRecordInput) -> HotlineCallCountsPayload:
         async def action(session):  # type: ignore[no-untyped-def]

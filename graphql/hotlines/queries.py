@@ -35,4 +35,4 @@ async def _hotline_by_id(context: Any, hotline_id: Any) -> HotlineNode | None:
     return await context.loader("HotlineByIdLoader", lambda ctx: by_id_loader(ctx, Hotline, HotlineNode.from_row)).load(hotline_id)
 
 
-register_node("Hotline", _hotline_by_id)
+register_node("Hotline", _hotline_by_id, resource="hotlines")

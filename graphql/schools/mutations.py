@@ -7,7 +7,7 @@ import strawberry
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, input_values, run_mutation
-from runxin.graphql.permissions import CanWrite
+from runxin.graphql.permissions import can_write
 from runxin.graphql.schools.inputs import EnrolmentRecordInput, SchoolProfileUpdateInput
 from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
 from runxin.platform.schools.services import record_enrolment, upsert_school_profile
@@ -28,7 +28,7 @@ class EnrolmentPayload:
 @strawberry.type
 class SchoolMutation:
     @strawberry.mutation(
-        permission_classes=[CanWrite], description="Create a school's profile, or change it; only the fields given change."
+        permission_classes=[can_write("schools")], description="Create a school's profile, or change it; only the fields given change."
     )
     async def school_profile_update(self, info: Info, input: SchoolProfileUpdateInput) -> SchoolProfilePayload:
         async def action(session):  # type: ignore[no-untyped-def]
@@ -45,7 +45,7 @@ class SchoolMutation:
         return SchoolProfilePayload(school_profile=profile, user_errors=errors)
 
     @strawberry.mutation(
-        permission_classes=[CanWrite],
+        permission_classes=[can_write("schools")],
         description="Record the students of a school in a school year, replacing any earlier figure.",
     )
     async def enrolment_record(self, info: Info, input: EnrolmentRecordInput) -> EnrolmentPayload:

@@ -62,5 +62,5 @@ async def _enrolment_by_id(context: Any, enrolment_id: Any) -> EnrolmentNode | N
     ).load(enrolment_id)
 
 
-register_node("SchoolProfile", _profile_by_id)
-register_node("Enrolment", _enrolment_by_id)
+register_node("SchoolProfile", _profile_by_id, resource="schools")
+register_node("Enrolment", _enrolment_by_id, resource="schools")

@@ -9,7 +9,7 @@ import strawberry
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, input_values, run_mutation
-from runxin.graphql.permissions import CanWrite
+from runxin.graphql.permissions import can_write
 from runxin.graphql.staffing.inputs import StaffCreateInput, StaffFields, StaffUpdateInput
 from runxin.graphql.staffing.types import StaffNode
 from runxin.platform.staffing.services import create_staff, update_staff
@@ -31,7 +31,7 @@ def _values(input: StaffFields, exclude: tuple[str, ...]) -> dict[str, Any]:
 
 @strawberry.type
 class StaffMutation:
-    @strawberry.mutation(permission_classes=[CanWrite], description="Record a staff member of a school or county.")
+    @strawberry.mutation(permission_classes=[can_write("staff")], description="Record a staff member of a school or county.")
     async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffPayload:
         async def action(session):  # type: ignore[no-untyped-def]
             tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
@@ -40,7 +40,7 @@ class StaffMutation:
         staff, errors = await run_mutation(info, action, lambda row: StaffNode.from_row(row, info.context.principal))
         return StaffPayload(staff=staff, user_errors=errors)
 
-    @strawberry.mutation(permission_classes=[CanWrite], description="Change a staff record; only the fields given change.")
+    @strawberry.mutation(permission_classes=[can_write("staff")], description="Change a staff record; only the fields given change.")
     async def staff_update(self, info: Info, input: StaffUpdateInput) -> StaffPayload:
         async def action(session):  # type: ignore[no-untyped-def]
             staff_id = id_arg(input.id, "Staff", "id")

@@ -36,4 +36,4 @@ async def _staff_by_id(context: Any, staff_id: Any) -> StaffNode | None:
     ).load(staff_id)
 
 
-register_node("Staff", _staff_by_id)
+register_node("Staff", _staff_by_id, resource="staff")

@@ -21,4 +21,4 @@ async def _station_by_id(context: Any, station_id: Any) -> StationNode | None:
     return await context.loader("StationByIdLoader", lambda ctx: by_id_loader(ctx, Station, StationNode.from_row)).load(station_id)
 
 
-register_node("Station", _station_by_id)
+register_node("Station", _station_by_id, resource="stations")

@@ -9,7 +9,7 @@ import strawberry
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, input_values, run_mutation
-from runxin.graphql.permissions import CanWrite
+from runxin.graphql.permissions import can_write
 from runxin.graphql.targets.inputs import TargetCreateInput, TargetUpdateInput
 from runxin.graphql.targets.types import TargetNode
 from runxin.platform.targets.services import create_target, update_target
@@ -37,7 +37,7 @@ class TargetPayload:
 
 @strawberry.type
 class TargetMutation:
-    @strawberry.mutation(permission_classes=[CanWrite], description="Set a target for your tenant's subtree or a part of it.")
+    @strawberry.mutation(permission_classes=[can_write("targets")], description="Set a target for your tenant's subtree or a part of it.")
     async def target_create(self, info: Info, input: TargetCreateInput) -> TargetPayload:
         async def action(session):  # type: ignore[no-untyped-def]
             return await create_target(
@@ -51,7 +51,7 @@ class TargetMutation:
         return TargetPayload(target=target, user_errors=_on_input(errors))
 
     @strawberry.mutation(
-        permission_classes=[CanWrite],
+        permission_classes=[can_write("targets")],
         description="Change a target; only the fields given change, and only its setter or a bureau above it may.",
     )
     async def target_update(self, info: Info, input: TargetUpdateInput) -> TargetPayload:

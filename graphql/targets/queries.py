@@ -12,7 +12,7 @@ from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
 from runxin.graphql.loaders import by_id_loader
 from runxin.graphql.node import register_node
-from runxin.graphql.permissions import CanRead
+from runxin.graphql.permissions import can_read
 from runxin.graphql.records import records_of
 from runxin.graphql.targets.loaders import check_codes, check_year, current_school_year, gaps_loader, indicators_for
 from runxin.graphql.targets.types import GapType, IndicatorDefinition, IndicatorValueType, TargetNode
@@ -54,11 +54,11 @@ async def _target_node(context: Any, target_id: Any) -> TargetNode | None:
     return await context.loader("TargetByIdLoader", lambda ctx: by_id_loader(ctx, Target, TargetNode.from_row)).load(target_id)
 
 
-register_node("Target", _target_node)
+register_node("Target", _target_node, resource="targets")
 
 
 @strawberry.type
 class IndicatorQuery:
-    @strawberry.field(permission_classes=[CanRead], description="Every indicator, in the order of the domain brief.")
+    @strawberry.field(permission_classes=[can_read("indicators")], description="Every indicator, in the order of the domain brief.")
     def indicator_definitions(self) -> list[IndicatorDefinition]:
         return [IndicatorDefinition.of(indicator) for indicator in INDICATORS]

@@ -13,13 +13,15 @@ import strawberry
 
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
+from runxin.graphql.permissions import can_read
 from runxin.graphql.records import RecordScope
 
 Fetch = Callable[[Info, Any, PageArgs, RecordScope], Awaitable[Connection[Any]]]
 
 
-def records_field(node: type, fetch: Fetch, description: str) -> Any:
-    """A paged list of `node` records of the tenant (scope OWN) or of its whole subtree (SUBTREE)."""
+def records_field(node: type, fetch: Fetch, resource: str, description: str) -> Any:
+    """A paged list of `node` records of the tenant (scope OWN) or of its whole subtree (SUBTREE);
+    API clients need `<resource>:read`."""
 
     async def resolve(
         self: Any,
@@ -32,4 +34,4 @@ def records_field(node: type, fetch: Fetch, description: str) -> Any:
     ) -> Connection[node]:  # type: ignore[valid-type]
         return await fetch(info, self, PageArgs(first, after, last, before).check(), scope)
 
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(resolver=resolve, description=description, permission_classes=[can_read(resource)])

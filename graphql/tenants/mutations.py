@@ -11,7 +11,7 @@ import strawberry
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, run_mutation
-from runxin.graphql.permissions import CanWrite
+from runxin.graphql.permissions import can_write
 from runxin.graphql.tenants.types import TenantKindEnum, TenantNode
 from runxin.platform.tree.models import TenantKind
 from runxin.platform.tree.services import create_tenant, get_tenant, move_tenant
@@ -42,7 +42,7 @@ class TenantPayload:
 @strawberry.type
 class TenantMutation:
     @strawberry.mutation(
-        permission_classes=[CanWrite],
+        permission_classes=[can_write("tenants")],
         description="Add a county under a city or a school under a county; the code is checked against the national "
         "rules and must be unused (userErrors CODE_FORMAT, CODE_CATEGORY, CODE_PROVINCE, CODE_LEVEL, "
         "CODE_PARENT_MISMATCH, CODE_TAKEN, PARENT_KIND).",
@@ -59,7 +59,7 @@ class TenantMutation:
         return TenantPayload(tenant=tenant, user_errors=errors)
 
     @strawberry.mutation(
-        permission_classes=[CanWrite],
+        permission_classes=[can_write("tenants")],
         description="Move a tenant and its subtree under another parent (a school to another county); the old parent "
         "is kept as history.",
     )

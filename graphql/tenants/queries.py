@@ -19,6 +19,7 @@ from runxin.graphql.tenants.types import TenantKindEnum, TenantNode
 from runxin.platform.errors import Invalid
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import upper_bound
+from runxin.tenants.policy import Permission, allows
 
 
 @strawberry.type(description="Who is asking: the signed-in user or API client.")
@@ -35,15 +36,21 @@ class Viewer:
 
 async def _load_node(info: Info, global_id: str) -> Node | None:
     type_name, value = decode_id(global_id)
-    loader = node_loader(type_name)
-    return None if loader is None else await loader(info.context, value)
+    registered = node_loader(type_name)
+    if registered is None:
+        return None
+    loader, resource = registered
+    # A client without the type's read scope learns nothing, not even that the id exists.
+    if not allows(info.context.principal, Permission.READ, resource):  # type: ignore[arg-type]
+        return None
+    return await loader(info.context, value)
 
 
 async def _tenant_node(context: Any, tenant_id: Any) -> TenantNode | None:
     return await loaders.tenant_by_id(context).load(tenant_id)
 
 
-register_node("Tenant", _tenant_node)
+register_node("Tenant", _tenant_node, resource="tenants")
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ from runxin.graphql.context import Info
 from runxin.graphql.hotlines.queries import hotlines_of
 from runxin.graphql.hotlines.types import HotlineNode
 from runxin.graphql.node import Node
+from runxin.graphql.permissions import can_read
 from runxin.graphql.records import RecordScope, require_subtree
 from runxin.graphql.schools.types import SchoolProfileNode
 from runxin.graphql.staffing.types import StaffCounts, StaffKind, StaffNode
@@ -91,13 +92,16 @@ class TenantNode(Node):
         counts = wants(info, "staffCounts")
         return await loaders.children_by_parent(info.context, args, kind.value if kind else None, counts).load(self.uuid)
 
-    stations = records_field(StationNode, stations_of, "Sunshine counselling stations and counselling rooms.")
+    stations = records_field(StationNode, stations_of, "stations", "Sunshine counselling stations and counselling rooms.")
 
-    centres = records_field(CentreNode, centres_of, "Youth healthy-growth counselling centres (a county's own).")
+    centres = records_field(CentreNode, centres_of, "centres", "Youth healthy-growth counselling centres (a county's own).")
 
-    hotlines = records_field(HotlineNode, hotlines_of, "Psychological-aid hotlines.")
+    hotlines = records_field(HotlineNode, hotlines_of, "hotlines", "Psychological-aid hotlines.")
 
-    @strawberry.field(description="Mental-health teachers, hired counsellors and homeroom teachers; personal data by policy.")
+    @strawberry.field(
+        description="Mental-health teachers, hired counsellors and homeroom teachers; personal data by policy.",
+        permission_classes=[can_read("staff")],
+    )
     async def staff(
         self,
         info: Info,
@@ -112,7 +116,9 @@ class TenantNode(Node):
 
         return await staff_of(info, self, PageArgs(first, after, last, before).check(), scope, kind)
 
-    @strawberry.field(description="Active staff of this tenant and every tenant under it, by kind.")
+    @strawberry.field(
+        description="Active staff of this tenant and every tenant under it, by kind.", permission_classes=[can_read("staff")]
+    )
     def staff_counts(self, info: Info) -> StaffCounts:
         # Not async: when the page's statement carried the counts (the usual case for lists) this
         # answers from memory; otherwise it hands graphql-core the DataLoader's awaitable.
@@ -123,27 +129,36 @@ class TenantNode(Node):
 
         return staff_counts_of(info, self)  # type: ignore[return-value]
 
-    @strawberry.field(description="A school's profile (category, stages, rank); null for a bureau or a school without one.")
+    @strawberry.field(
+        description="A school's profile (category, stages, rank); null for a bureau or a school without one.",
+        permission_classes=[can_read("schools")],
+    )
     async def school_profile(self, info: Info) -> SchoolProfileNode | None:
         from runxin.graphql.schools.queries import school_profile_of
 
         return await school_profile_of(info, self)
 
-    @strawberry.field(description="Students enrolled in the school year (2025 is 2025-26); null when not reported.")
+    @strawberry.field(
+        description="Students enrolled in the school year (2025 is 2025-26); null when not reported.",
+        permission_classes=[can_read("schools")],
+    )
     async def enrolment(self, info: Info, school_year: int) -> int | None:
         from runxin.graphql.schools.queries import enrolment_of
 
         return await enrolment_of(info, self, school_year)
 
     training_programmes = records_field(
-        TrainingProgrammeNode, programmes_of, "Training programmes recorded by this tenant (OWN) or anywhere in its subtree."
+        TrainingProgrammeNode, programmes_of, "training", "Training programmes recorded by this tenant (OWN) or anywhere in its subtree."
     )
 
     training_sessions = records_field(
-        TrainingSessionNode, training_sessions_of, "Training sessions of this tenant's programmes (OWN) or of its whole subtree."
+        TrainingSessionNode, training_sessions_of, "training", "Training sessions of this tenant's programmes (OWN) or of its whole subtree."
     )
 
-    @strawberry.field(description="Continuing-education credits of the teachers of this tenant's subtree in a calendar year.")
+    @strawberry.field(
+        description="Continuing-education credits of the teachers of this tenant's subtree in a calendar year.",
+        permission_classes=[can_read("training")],
+    )
     async def credit_summary(self, info: Info, year: int) -> CreditSummary:
         from runxin.graphql.training.queries import credit_summary_of
 
@@ -152,7 +167,8 @@ class TenantNode(Node):
 
     @strawberry.field(
         description="Indicators over this tenant's subtree (all when codes is null), for a year (default: the current "
-        "school year, which starts on 1 September)."
+        "school year, which starts on 1 September).",
+        permission_classes=[can_read("indicators")],
     )
     async def indicators(self, info: Info, codes: list[str] | None = None, year: int | None = None) -> list[IndicatorValueType]:
         from runxin.graphql.targets.queries import indicators_of
@@ -160,12 +176,15 @@ class TenantNode(Node):
         require_subtree(info, self)
         return await indicators_of(info, self, codes, year)
 
-    @strawberry.field(description="What a school lacks against the standard (empty for a bureau); year as for indicators.")
+    @strawberry.field(
+        description="What a school lacks against the standard (empty for a bureau); year as for indicators.",
+        permission_classes=[can_read("indicators")],
+    )
     async def gaps(self, info: Info, year: int | None = None) -> list[GapType]:
         from runxin.graphql.targets.queries import gaps_of
 
         return await gaps_of(info, self, year)
 
     targets = records_field(
-        TargetNode, targets_of, "Targets set for this tenant's subtree (OWN) or for any part of it (SUBTREE)."
+        TargetNode, targets_of, "targets", "Targets set for this tenant's subtree (OWN) or for any part of it (SUBTREE)."
     )

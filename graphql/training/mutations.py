@@ -9,7 +9,7 @@ import strawberry
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, input_values, run_mutation
-from runxin.graphql.permissions import CanWrite
+from runxin.graphql.permissions import can_write
 from runxin.graphql.training.inputs import (
     TrainingAttendanceRegisterInput,
     TrainingProgrammeCreateInput,
@@ -47,7 +47,7 @@ class TrainingAttendancePayload:
 
 @strawberry.type
 class TrainingMutation:
-    @strawberry.mutation(permission_classes=[CanWrite], description="Record a training programme a tenant runs or attends.")
+    @strawberry.mutation(permission_classes=[can_write("training")], description="Record a training programme a tenant runs or attends.")
     async def training_programme_create(self, info: Info, input: TrainingProgrammeCreateInput) -> TrainingProgrammePayload:
         async def action(session):  # type: ignore[no-untyped-def]
             tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
@@ -56,7 +56,7 @@ class TrainingMutation:
         programme, errors = await run_mutation(info, action, TrainingProgrammeNode.from_row)
         return TrainingProgrammePayload(training_programme=programme, user_errors=errors)
 
-    @strawberry.mutation(permission_classes=[CanWrite], description="Change a programme; only the fields given change.")
+    @strawberry.mutation(permission_classes=[can_write("training")], description="Change a programme; only the fields given change.")
     async def training_programme_update(self, info: Info, input: TrainingProgrammeUpdateInput) -> TrainingProgrammePayload:
         async def action(session):  # type: ignore[no-untyped-def]
             programme_id = id_arg(input.id, "TrainingProgramme", "id")
@@ -65,7 +65,7 @@ class TrainingMutation:
         programme, errors = await run_mutation(info, action, TrainingProgrammeNode.from_row)
         return TrainingProgrammePayload(training_programme=programme, user_errors=errors)
 
-    @strawberry.mutation(permission_classes=[CanWrite], description="Add a session to a programme.")
+    @strawberry.mutation(permission_classes=[can_write("training")], description="Add a session to a programme.")
     async def training_session_create(self, info: Info, input: TrainingSessionCreateInput) -> TrainingSessionPayload:
         async def action(session):  # type: ignore[no-untyped-def]
             programme_id = id_arg(input.programme_id, "TrainingProgramme", "programme_id")
@@ -76,7 +76,7 @@ class TrainingMutation:
         training_session, errors = await run_mutation(info, action, TrainingSessionNode.from_row)
         return TrainingSessionPayload(training_session=training_session, user_errors=errors)
 
-    @strawberry.mutation(permission_classes=[CanWrite], description="Change a session; only the fields given change.")
+    @strawberry.mutation(permission_classes=[can_write("training")], description="Change a session; only the fields given change.")
     async def training_session_update(self, info: Info, input: TrainingSessionUpdateInput) -> TrainingSessionPayload:
         async def action(session):  # type: ignore[no-untyped-def]
             session_id = id_arg(input.id, "TrainingSession", "id")
@@ -86,7 +86,7 @@ class TrainingMutation:
         return TrainingSessionPayload(training_session=training_session, user_errors=errors)
 
     @strawberry.mutation(
-        permission_classes=[CanWrite],
+        permission_classes=[can_write("training")],
         description="Register a teacher at a session with the credits earned, replacing any earlier registration.",
     )
     async def training_attendance_register(

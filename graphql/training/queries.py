@@ -100,6 +100,6 @@ async def _attendance_node(context: Any, attendance_id: Any) -> TrainingAttendan
     return await attendance_by_id(context).load(attendance_id)
 
 
-register_node("TrainingProgramme", _programme_node)
-register_node("TrainingSession", _session_node)
-register_node("TrainingAttendance", _attendance_node)
+register_node("TrainingProgramme", _programme_node, resource="training")
+register_node("TrainingSession", _session_node, resource="training")
+register_node("TrainingAttendance", _attendance_node, resource="training")

@@ -8,7 +8,7 @@ import pytest
 
 from runxin.platform.errors import PermissionDenied
 from runxin.platform.tree.paths import child_path
-from runxin.tenants.policy import ROLE_PERMISSIONS, Permission, Role, has, may_read_personal, permissions, require
+from runxin.tenants.policy import ROLE_PERMISSIONS, SCOPES, Permission, Role, allows, has, may_read_personal, permissions, require
 from runxin.tenants.principal import Principal
 
 CITY, COUNTY_A, COUNTY_B, SCHOOL_A, SCHOOL_B = (uuid.uuid4() for _ in range(5))
@@ -111,3 +111,33 @@ def test_may_read_personal(role: str, at: str, record: str, allowed: bool) -> No
 
 def test_unknown_role_reads_no_personal_data_even_of_its_own_tenant() -> None:
     assert may_read_personal(principal("SUPERUSER"), PATHS["county_a"]) is False
+
+
+# --- API clients: scopes, never roles --------------------------------------------------------------
+
+def client(*scopes: str, roles: frozenset[str] = frozenset()) -> Principal:
+    return Principal(
+        subject="rx_app", tenant_id=uuid.uuid4(), tenant_path="/" + "a" * 32 + "/", tenant_kind="COUNTY",
+        roles=roles, scopes=frozenset(scopes), client_id="rx_app",
+    )
+
+
+def test_a_client_needs_the_resource_scope() -> None:
+    app = client("stations:read")
+    assert allows(app, Permission.READ, "stations")
+    assert not allows(app, Permission.READ, "staff")
+    assert not allows(app, Permission.WRITE, "stations")
+
+
+def test_a_client_ignores_roles() -> None:
+    assert not allows(client(roles=frozenset({"ADMIN"})), Permission.READ, "tenants")
+
+
+def test_personal_and_audit_scopes_map_to_their_permissions() -> None:
+    assert Permission.PERSONAL_DESCENDANTS in permissions(client("staff.personal:read"))
+    assert Permission.AUDIT_READ in permissions(client("audit:read"))
+    assert Permission.AUDIT_READ not in permissions(client("stations:read"))
+
+
+def test_scope_vocabulary() -> None:
+    assert {"stations:read", "staff:write", "indicators:read", "staff.personal:read", "audit:read"} <= SCOPES
