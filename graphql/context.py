@@ -97,6 +97,9 @@ class Context:
     principal: Principal | None
     db: RequestDatabase
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    # What the request cost (a runxin.graphql.cost.CostOutcome), set before execution: the endpoint
+    # answers 429 with Retry-After when it says RATE_LIMITED.
+    cost: Any = None
 
     @property
     def standard(self) -> Standard:

@@ -28,6 +28,7 @@ import runxin.graphql.training.queries  # noqa: E402,F401
 from graphql import GraphQLError
 from runxin.graphql.centres.mutations import CentreMutation
 from runxin.graphql.centres.types import CentreNode
+from runxin.graphql.cost import CostLimiter, QueryCost
 from runxin.graphql.errors import is_unexpected, log, should_mask
 from runxin.graphql.hotlines.mutations import HotlineMutation
 from runxin.graphql.hotlines.types import HotlineNode
@@ -99,6 +100,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=512),
         lambda: MaskErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE),
     ]
+    # The buckets live as long as the schema: one per server process (see LeakyBuckets for more).
+    limiter = CostLimiter.from_settings(settings)
+    extensions.append(lambda: QueryCost(limiter))
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     return Schema(

@@ -17,6 +17,8 @@ from starlette.config import Config
 from runxin.platform.errors import ConfigurationError
 
 _MODES = ("development", "production")
+# Asymmetric signatures only: "none" and the HMAC family (a shared secret) are never accepted.
+OIDC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,25 @@ class Settings:
     broker_url: str = ""
     operation_timeout_seconds: float = 15.0
     statement_timeout_ms: int = 10_000
+    # The query cost rule (runxin.graphql.cost): nodes per document, and a leaky bucket of points.
+    max_nodes: int = 50_000
+    cost_bucket: int = 5_000
+    cost_per_second: float = 100.0
+    # Trusted documents: a JSON map {sha256 hex: document}, and the clients that may send only those.
+    trusted_documents_file: str = ""
+    trusted_document_clients: frozenset[str] = frozenset()
+    # The bureau's OpenID Connect provider for people (all three set, or none: local tokens only).
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_jwks_url: str = ""
+    oidc_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    oidc_tenant_claim: str = "runxin_tenant"
+    oidc_roles_claim: str = "runxin_roles"
+    oidc_jwks_cache_seconds: int = 300
+    oidc_jwks_min_refetch_seconds: int = 30
+    # Where clients reach this server (https://api.example.cn): the token endpoint URL that
+    # private_key_jwt assertions name as their audience. Empty: the URL the request arrived at.
+    public_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -45,6 +66,15 @@ class Settings:
     @property
     def key_path(self) -> Path:
         return self.data_dir / "signing-key.json"
+
+    @property
+    def keys_path(self) -> Path:
+        """The signing key set (several keys: the newest signs, all verify)."""
+        return self.data_dir / "keys.json"
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env", **overrides: object) -> "Settings":
@@ -80,6 +110,22 @@ class Settings:
             broker_url=read("RUNXIN_BROKER_URL", str, ""),
             operation_timeout_seconds=read("RUNXIN_OPERATION_TIMEOUT_SECONDS", float, 15.0),
             statement_timeout_ms=read("RUNXIN_STATEMENT_TIMEOUT_MS", int, 10_000),
+            max_nodes=read("RUNXIN_MAX_NODES", int, 50_000),
+            cost_bucket=read("RUNXIN_COST_BUCKET", int, 5_000),
+            cost_per_second=read("RUNXIN_COST_PER_SECOND", float, 100.0),
+            trusted_documents_file=read("RUNXIN_TRUSTED_DOCUMENTS_FILE", str, ""),
+            trusted_document_clients=frozenset(
+                str(read("RUNXIN_TRUSTED_DOCUMENT_CLIENTS", str, "")).replace(",", " ").split()
+            ),
+            oidc_issuer=read("RUNXIN_OIDC_ISSUER", str, ""),
+            oidc_audience=read("RUNXIN_OIDC_AUDIENCE", str, ""),
+            oidc_jwks_url=read("RUNXIN_OIDC_JWKS_URL", str, ""),
+            oidc_algorithms=tuple(str(read("RUNXIN_OIDC_ALGORITHMS", str, "RS256 ES256")).replace(",", " ").split()),
+            oidc_tenant_claim=read("RUNXIN_OIDC_TENANT_CLAIM", str, "runxin_tenant"),
+            oidc_roles_claim=read("RUNXIN_OIDC_ROLES_CLAIM", str, "runxin_roles"),
+            oidc_jwks_cache_seconds=read("RUNXIN_OIDC_JWKS_CACHE_SECONDS", int, 300),
+            oidc_jwks_min_refetch_seconds=read("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS", int, 30),
+            public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -99,6 +145,30 @@ class Settings:
             raise ConfigurationError("RUNXIN_STATEMENT_TIMEOUT_MS must be between 100 and 300000.")
         if not 60 <= self.token_ttl_seconds <= 3600:
             raise ConfigurationError("RUNXIN_TOKEN_TTL_SECONDS must be between 60 and 3600.")
+        if not 1 <= self.max_nodes <= 10_000_000:
+            raise ConfigurationError("RUNXIN_MAX_NODES must be between 1 and 10000000.")
+        if not 1 <= self.cost_bucket <= 10_000_000:
+            raise ConfigurationError("RUNXIN_COST_BUCKET must be between 1 and 10000000 points.")
+        if not 0.001 <= self.cost_per_second <= 1_000_000:
+            raise ConfigurationError("RUNXIN_COST_PER_SECOND must be between 0.001 and 1000000.")
+        if self.trusted_document_clients and not self.trusted_documents_file:
+            raise ConfigurationError(
+                "RUNXIN_TRUSTED_DOCUMENT_CLIENTS is set but RUNXIN_TRUSTED_DOCUMENTS_FILE is not: "
+                "point it at the JSON map {sha256: document} those clients may run."
+            )
+        oidc = {"RUNXIN_OIDC_ISSUER": self.oidc_issuer, "RUNXIN_OIDC_AUDIENCE": self.oidc_audience, "RUNXIN_OIDC_JWKS_URL": self.oidc_jwks_url}
+        if any(oidc.values()) and not all(oidc.values()):
+            missing = ", ".join(k for k, v in oidc.items() if not v)
+            raise ConfigurationError(f"OpenID Connect is half configured: set {missing} too (or none of the three).")
+        unsafe = [a for a in self.oidc_algorithms if a not in OIDC_ALGORITHMS]
+        if unsafe or not self.oidc_algorithms:
+            raise ConfigurationError(
+                f"RUNXIN_OIDC_ALGORITHMS {' '.join(self.oidc_algorithms)!r} is not allowed: use some of {' '.join(OIDC_ALGORITHMS)}."
+            )
+        if not 10 <= self.oidc_jwks_cache_seconds <= 86_400:
+            raise ConfigurationError("RUNXIN_OIDC_JWKS_CACHE_SECONDS must be between 10 and 86400.")
+        if not 1 <= self.oidc_jwks_min_refetch_seconds <= 3600:
+            raise ConfigurationError("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS must be between 1 and 3600.")
         from runxin.platform.standards import STANDARDS
 
         if self.standards_version not in STANDARDS:

@@ -3,6 +3,7 @@
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.db.base import Base, TenantOwned
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
+from runxin.platform.identity.models import ApiClient
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
@@ -11,6 +12,7 @@ from runxin.platform.training.models import TrainingAttendance, TrainingProgramm
 from runxin.platform.tree.models import Tenant, TenantParentLink
 
 __all__ = [
+    "ApiClient",
     "Base",
     "CentreActivity",
     "CounsellingCentre",

@@ -109,9 +109,15 @@ def test_tampered_claims_are_refused(service: TokenService) -> None:
     _assert_helpful(_refused(service, f"{header}.{_b64(claims)}.{signature}"), "bad_signature")
 
 
-def test_token_signed_by_another_key_is_refused(service: TokenService) -> None:
-    stranger = TokenService(ECKey.generate_key("P-256", auto_kid=True), ISSUER, AUDIENCE, 900)
-    _assert_helpful(_refused(service, stranger.issue(subject="u", tenant_id=TENANT, roles=["ADMIN"])), "bad_signature")
+def test_token_signed_by_another_key_is_refused(service: TokenService, key: ECKey) -> None:
+    # Given a stranger's key: it names a key id we do not have
+    stranger_key = ECKey.generate_key("P-256", auto_kid=True)
+    stranger = TokenService(stranger_key, ISSUER, AUDIENCE, 900)
+    _assert_helpful(_refused(service, stranger.issue(subject="u", tenant_id=TENANT, roles=["ADMIN"])), "invalid_key_id")
+    # And when it borrows our key id, the signature gives it away
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "u", "exp": int(time.time()) + 60, "tenant": str(TENANT)}
+    forged = jwt.encode({"alg": "ES256", "kid": key.kid}, claims, stranger_key)
+    _assert_helpful(_refused(service, forged), "bad_signature")
 
 
 def test_unsigned_token_is_refused(service: TokenService) -> None:
