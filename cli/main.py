@@ -1,4 +1,4 @@
-"""The `runxin` command line: serve, worker, db, seed, demo, token, schema."""
+"""The `runxin` command line: serve, worker, db, seed, demo, token, schema, clients, keys, audit."""
 
 from __future__ import annotations
 
@@ -151,6 +151,26 @@ def schema(output: Annotated[Path | None, typer.Option(help="Write to this file 
     else:
         sys.stdout.write(sdl)
 
+
+def _register_identity_commands() -> None:
+    # Imported after settings_from is defined: cli/clients.py reuses it.
+    from runxin.cli.clients import clients_app, keys_app
+
+    app.add_typer(clients_app, name="clients")
+    app.add_typer(keys_app, name="keys")
+
+
+_register_identity_commands()
+
+
+def _register_audit_commands() -> None:
+    # Late for the same reason: cli/audit.py reuses settings_from and the option types.
+    from runxin.cli.audit import audit_app
+
+    app.add_typer(audit_app, name="audit")
+
+
+_register_audit_commands()
 
 if __name__ == "__main__":
     app()

@@ -10,11 +10,13 @@ from runxin.platform.errors import Invalid, NotFound
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.policy import Role
 from runxin.tenants.scoping import ScopedSession, as_system
-from runxin.tenants.tokens import TokenService, load_or_create_key
+from runxin.tenants.tokens import TokenService
+from runxin.tenants.tokens import token_service as tenants_token_service
 
 
 def token_service(settings: Settings) -> TokenService:
-    return TokenService(load_or_create_key(settings.key_path), settings.token_issuer, settings.token_audience, settings.token_ttl_seconds)
+    """Signs with the newest key of the key set (runxin keys rotate)."""
+    return tenants_token_service(settings)
 
 
 async def issue_token(settings: Settings, code: str, roles: list[str], subject: str | None, ttl: int | None) -> str:

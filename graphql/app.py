@@ -8,6 +8,8 @@ service, and every refusal must be a clear 4xx with a JSON body.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 import gc
 import json
 import logging
@@ -15,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -28,16 +30,22 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from runxin.graphql.audit.recording import note_outcome, record_operation, trace_id_of
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
+from runxin.graphql.hygiene import RequestRefused, check_request
+from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
 from runxin.graphql.schema import build_schema
+from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.errors import PermissionDenied
 from runxin.platform.tree.models import Tenant
+from runxin.platform.tree.paths import ancestor_ids
+from runxin.tenants.disclosure import load_rules
 from runxin.tenants.principal import Principal
-from runxin.tenants.scoping import ScopedSession
-from runxin.tenants.tokens import TokenService, load_or_create_key
+from runxin.tenants.scoping import ScopedSession, as_system
+from runxin.tenants.tokens import TokenService, token_service
 
 log = logging.getLogger("runxin.api")
 
@@ -53,7 +61,11 @@ class Runtime:
     tokens: TokenService
     schema: Any
     # tenant id -> (path, kind, fetched at): a moved tenant's new place is seen within 30 s.
-    tenant_places: dict[uuid.UUID, tuple[str, str, float]]
+    tenant_places: dict[uuid.UUID, tuple[str, str, DisclosureRules, float]]
+    # sha256 hex -> document: the trusted documents (RUNXIN_TRUSTED_DOCUMENTS_FILE).
+    trusted_documents: dict[str, str] = field(default_factory=dict)
+    # The token endpoint and the bureau's OIDC verifier (graphql/identity.py), set at start-up.
+    identity: Identity | None = None
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -67,18 +79,17 @@ async def _principal(runtime: Runtime, request: Request) -> Principal | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise PermissionDenied("Send the token as `Authorization: Bearer <token>`.")
-    claims = runtime.tokens.verify(token.strip())
+    claims = await verify_bearer(runtime, token.strip())
     place = runtime.tenant_places.get(claims.tenant_id)
-    if place is None or time.monotonic() - place[2] > PRINCIPAL_CACHE_SECONDS:
+    if place is None or time.monotonic() - place[3] > PRINCIPAL_CACHE_SECONDS:
         async with runtime.sessionmaker() as session:
-            row = (
-                await session.execute(
-                    select(Tenant.path, Tenant.kind).where(Tenant.id == claims.tenant_id), execution_options={"system": True}
-                )
-            ).first()
-        if row is None:
-            raise PermissionDenied("The token's tenant no longer exists; ask your bureau for a new account.")
-        place = (row.path, row.kind, time.monotonic())
+            # Who the caller is, and what its city publishes, is read before any scope exists.
+            as_system(session, "principal lookup")
+            row = (await session.execute(select(Tenant.path, Tenant.kind).where(Tenant.id == claims.tenant_id))).first()
+            if row is None:
+                raise PermissionDenied("The token's tenant no longer exists; ask your bureau for a new account.")
+            rules = await load_rules(session, ancestor_ids(row.path)[0])
+        place = (row.path, row.kind, rules, time.monotonic())
         runtime.tenant_places[claims.tenant_id] = place
     return Principal(
         subject=claims.subject,
@@ -88,6 +99,7 @@ async def _principal(runtime: Runtime, request: Request) -> Principal | None:
         roles=claims.roles,
         scopes=claims.scopes,
         client_id=claims.client_id,
+        disclosure=place[2],
     )
 
 
@@ -96,9 +108,16 @@ async def _read_request(request: Request) -> dict[str, Any] | JSONResponse:
         params = request.query_params
         try:
             variables = json.loads(params["variables"]) if params.get("variables") else None
-        except json.JSONDecodeError:
-            return _error(400, "BAD_REQUEST", "The variables parameter is not valid JSON.")
-        return {"query": params.get("query"), "variables": variables, "operationName": params.get("operationName")}
+            extensions = json.loads(params["extensions"]) if params.get("extensions") else None
+        except (json.JSONDecodeError, RecursionError):
+            return _error(400, "BAD_REQUEST", "The variables or extensions parameter is not valid JSON.")
+        return {
+            "query": params.get("query"),
+            "variables": variables,
+            "operationName": params.get("operationName"),
+            "documentId": params.get("documentId"),
+            "extensions": extensions,
+        }
     if request.headers.get("content-length", "0").isdigit() and int(request.headers.get("content-length", "0")) > MAX_BODY_BYTES:
         return _error(413, "PAYLOAD_TOO_LARGE", f"The request body is over {MAX_BODY_BYTES} bytes; send a smaller document.")
     body = await request.body()
@@ -108,7 +127,8 @@ async def _read_request(request: Request) -> dict[str, Any] | JSONResponse:
         return _error(415, "UNSUPPORTED_MEDIA_TYPE", "POST a JSON body with Content-Type: application/json.")
     try:
         payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        # RecursionError: JSON nested thousands deep, which no input type of the schema needs.
         return _error(400, "BAD_REQUEST", "The body is not valid JSON; send {\"query\": \"...\", \"variables\": {...}}.")
     if not isinstance(payload, dict):
         return _error(400, "BAD_REQUEST", "Batched requests are not supported; send one JSON object per request.")
@@ -124,8 +144,12 @@ async def graphql_endpoint(request: Request) -> Response:
     payload = await _read_request(request)
     if isinstance(payload, Response):
         return payload
+    try:
+        check_request(payload, None if request.method == "GET" else await request.body())
+    except RequestRefused as exc:
+        return _error(exc.status, exc.code, exc.message)
     query, variables = payload.get("query"), payload.get("variables")
-    if not isinstance(query, str) or not query.strip():
+    if (not isinstance(query, str) or not query.strip()) and document_id(payload) is None:
         return _error(400, "BAD_REQUEST", "The request has no query; send {\"query\": \"{ viewer { subject } }\"}.")
     if variables is not None and not isinstance(variables, dict):
         return _error(400, "BAD_REQUEST", "variables must be a JSON object.")
@@ -133,6 +157,10 @@ async def graphql_endpoint(request: Request) -> Response:
         principal = await _principal(runtime, request)
     except PermissionDenied as exc:
         return _error(401, "UNAUTHENTICATED", exc.message)
+    try:
+        payload = {**payload, "query": document_to_run(payload, principal, runtime.settings, runtime.trusted_documents)}
+    except DocumentRefused as exc:
+        return _error(exc.status, exc.code, exc.message)
     try:
         return await _execute(runtime, request, payload, principal)
     except InvalidOperationTypeError:
@@ -142,9 +170,37 @@ async def graphql_endpoint(request: Request) -> Response:
 
 
 async def _execute(runtime: Runtime, request: Request, payload: dict[str, Any], principal: Principal | None) -> Response:
+    """Run the operation, then write its audit event (graphql/audit/recording.py)."""
+    occurred_at, trace_id = dt.datetime.now(dt.UTC), trace_id_of(request)
+    context = Context(
+        settings=runtime.settings,
+        principal=principal,
+        db=RequestDatabase(runtime.sessionmaker, principal),
+        forget_principals=runtime.tenant_places.clear,
+    )
+    record = functools.partial(
+        record_operation,
+        runtime.sessionmaker,
+        request,
+        principal,
+        context.audit,
+        document=payload.get("query"),
+        occurred_at=occurred_at,
+        trace_id=trace_id,
+        trust_proxy=runtime.settings.trust_proxy,
+    )
+    try:
+        response = await _run(runtime, request, payload, context)
+    except (InvalidOperationTypeError, CannotGetOperationTypeError):
+        context.audit.outcome = "refused"
+        await record(Response(status_code=400))
+        raise
+    return await record(response)
+
+
+async def _run(runtime: Runtime, request: Request, payload: dict[str, Any], context: Context) -> Response:
     query, variables = payload["query"], payload.get("variables")
-    db = RequestDatabase(runtime.sessionmaker, principal)
-    context = Context(settings=runtime.settings, principal=principal, db=db)
+    db = context.db
     allowed = (OperationType.QUERY,) if request.method == "GET" else (OperationType.QUERY, OperationType.MUTATION)
     limit = runtime.settings.operation_timeout_seconds
     try:
@@ -161,6 +217,7 @@ async def _execute(runtime: Runtime, request: Request, payload: dict[str, Any], 
         return _error(503, "OPERATION_TIMEOUT", f"The operation ran past {limit:g} s; ask for less (smaller pages, fewer fields) or retry later.")
     finally:
         await db.close()
+    note_outcome(context.audit, result.errors)
     body: dict[str, Any] = {"data": result.data}
     if result.errors:
         body["errors"] = [
@@ -169,7 +226,10 @@ async def _execute(runtime: Runtime, request: Request, payload: dict[str, Any], 
     if result.extensions:
         body["extensions"] = result.extensions
     status = 200 if result.data is not None or not result.errors else 400
-    return JSONResponse(body, status_code=status)
+    headers: dict[str, str] = {}
+    if context.cost is not None and context.cost.refused == "RATE_LIMITED":
+        status, headers = 429, {"Retry-After": str(context.cost.retry_after_seconds)}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def healthz(request: Request) -> Response:
@@ -186,12 +246,12 @@ def create_app(settings: Settings) -> Starlette:
             settings=settings,
             engine=engine,
             sessionmaker=make_sessionmaker(engine, ScopedSession),
-            tokens=TokenService(
-                load_or_create_key(settings.key_path), settings.token_issuer, settings.token_audience, settings.token_ttl_seconds
-            ),
+            tokens=token_service(settings),
             schema=build_schema(settings),
             tenant_places={},
+            trusted_documents=load_trusted_documents(settings.trusted_documents_file),
         )
+        app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens)
         # Objects made at start-up live for the whole process: keep them out of the collector's
         # generations so full collections stay short (cut p99 latency 2-3x in measurements).
         gc.collect()
@@ -199,9 +259,16 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            if app.state.runtime.identity.oidc is not None:
+                await app.state.runtime.identity.oidc.jwks.aclose()
             await engine.dispose()
 
     return Starlette(
-        routes=[Route("/graphql", graphql_endpoint, methods=["GET", "POST"]), Route("/healthz", healthz)],
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/oauth/token", token_endpoint, methods=["POST"]),
+            Route("/.well-known/jwks.json", jwks_endpoint),
+        ],
         lifespan=lifespan,
     )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
+from runxin.platform.audit.collector import AuditCollector
 from runxin.platform.config import Settings
 from runxin.platform.standards import Standard, standard
 from runxin.tenants.principal import Principal
@@ -96,10 +97,15 @@ class Context:
     settings: Settings
     principal: Principal | None
     db: RequestDatabase
+    # What the operation read and wrote, for its audit event (graphql/audit/recording.py).
+    audit: AuditCollector = field(default_factory=AuditCollector)
     _loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
     # What the request cost (a runxin.graphql.cost.CostOutcome), set before execution: the endpoint
     # answers 429 with Retry-After when it says RATE_LIMITED.
     cost: Any = None
+    # Drops the server's cached principals (tenant places, city rules) after a change to them; other
+    # server processes see the change when their cache entry expires (30 s).
+    forget_principals: Callable[[], None] = lambda: None
 
     @property
     def standard(self) -> Standard:

@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from graphql.execution import ExecutionResult as GraphQLExecutionResult
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
 
 from graphql import (
@@ -47,8 +49,6 @@ from graphql import (
     is_composite_type,
     is_list_type,
 )
-from graphql.execution import ExecutionResult as GraphQLExecutionResult
-from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from runxin.platform.errors import RunxinError
 
 PAGE_ARGUMENTS = ("first", "last")
@@ -93,8 +93,14 @@ class _Walk:
                 return False
         return True
 
-    def fields(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> Iterator[tuple[FieldNode, Any]]:
-        """Every included field of `selection_set`, fragments expanded, with its parent type."""
+    def fields(
+        self, selection_set: SelectionSetNode, parent: GraphQLNamedType, visited: set[str] | None = None
+    ) -> Iterator[tuple[FieldNode, Any]]:
+        """Every included field of `selection_set`, fragments expanded, with its parent type.
+
+        A fragment spread twice into one selection set is collected once, as graphql-core executes it.
+        """
+        visited = set() if visited is None else visited
         for selection in selection_set.selections:
             if not self.included(selection):  # type: ignore[arg-type]
                 continue
@@ -102,12 +108,13 @@ class _Walk:
                 yield selection, parent
             elif isinstance(selection, InlineFragmentNode):
                 on = self.schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
-                yield from self.fields(selection.selection_set, on or parent)
+                yield from self.fields(selection.selection_set, on or parent, visited)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
-                if fragment is not None:  # validation has checked it exists and has no cycle
+                if fragment is not None and fragment.name.value not in visited:  # validated: exists, no cycle
+                    visited.add(fragment.name.value)
                     on = self.schema.get_type(fragment.type_condition.name.value)
-                    yield from self.fields(fragment.selection_set, on or parent)
+                    yield from self.fields(fragment.selection_set, on or parent, visited)
 
     def walk(self, selection_set: SelectionSetNode, parent: GraphQLNamedType, times: int, path: str) -> None:
         for node, owner in self.fields(selection_set, parent):

@@ -35,8 +35,11 @@ def user_errors(exc: RunxinError) -> list[UserError]:
 def is_unexpected(error: GraphQLError) -> bool:
     """Neither a document error (syntax, validation) nor an expected domain error."""
     original = error.original_error
-    if original is None:
-        return False  # syntax and validation errors say what is wrong with the document
+    if original is None or isinstance(original, GraphQLError) and error.path is None:
+        # Syntax and validation errors say what is wrong with the document; variables that do not
+        # coerce carry graphql-core's own error ("String cannot represent ...") as their cause. (With
+        # a path, a GraphQLError cause is a field's own failure, e.g. a value that does not serialize.)
+        return False
     return not isinstance(original, RunxinError)
 
 
@@ -50,7 +53,7 @@ def error_extensions(error: GraphQLError) -> dict[str, object]:
     original = error.original_error
     if isinstance(original, RunxinError):
         return {"code": original.code, **({"field": original.field} if original.field else {})}
-    if original is None and error.path is None:
+    if (original is None or isinstance(original, GraphQLError)) and error.path is None:
         return {"code": "GRAPHQL_VALIDATION_FAILED" if error.locations else "BAD_REQUEST"}
     # An execution error with no domain cause: masked by MaskErrors before it gets here.
     return {"code": "INTERNAL_SERVER_ERROR"}

@@ -7,6 +7,7 @@ half-written; anything else propagates and is masked.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -40,19 +41,33 @@ async def run_mutation(
     action: Callable[[AsyncSession], Awaitable[R]],
     to_node: Callable[[R], N],
 ) -> tuple[N | None, list[UserError]]:
-    """Run `action` in one transaction; return (node, []) or (None, userErrors)."""
+    """Run `action` in one transaction; return (node, []) or (None, userErrors). The audit log
+    learns what was written, or that the caller was told to fix the input."""
+    audit = info.context.audit
     try:
         async with info.context.db.write() as session:
             result = await action(session)
             node = to_node(result)
+        audit.note_write(info.field_name, *_written(result, node))
         return node, []
     except RunxinError as exc:
+        audit.user_errors = True
         return None, user_errors(exc)
     except DBAPIError as exc:
         if not lost_race(exc):
             raise
+        audit.user_errors = True
         busy = Conflict("Another change to the same records was being saved at the same moment; send this one again.", code="CONCURRENT_WRITE")
         return None, user_errors(busy)
+
+
+def _written(result: Any, node: Any) -> tuple[str | None, list[uuid.UUID]]:
+    """The type and ids of what a mutation wrote: the node's, else the stored row's (per-period counts)."""
+    if isinstance(getattr(node, "uuid", None), uuid.UUID):
+        return node.__strawberry_definition__.name, [node.uuid]
+    if isinstance(getattr(result, "id", None), uuid.UUID):
+        return type(result).__name__, [result.id]
+    return None, []
 
 
 def id_arg(global_id: str, type_name: str | tuple[str, ...], field: str) -> Any:

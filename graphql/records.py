@@ -23,6 +23,7 @@ from runxin.graphql.loaders import clause_key, columns, loader_name, many_by_key
 from runxin.platform.errors import Invalid
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import depth_of, prefix_length, upper_bound
+from runxin.tenants.disclosure import require_detail
 
 
 def _subtree_prefix(depth: int) -> Any:
@@ -42,6 +43,18 @@ def _in_subtrees(paths: Any) -> Any:
 class RecordScope(enum.Enum):
     OWN = "OWN"
     SUBTREE = "SUBTREE"
+
+
+# The API resource each listed table belongs to (scopes and the city's disclosure policy use it).
+RESOURCE_OF_TABLE = {
+    "station": "stations",
+    "counselling_centre": "centres",
+    "hotline": "hotlines",
+    "staff": "staff",
+    "training_programme": "training",
+    "training_session": "training",
+    "target": "targets",
+}
 
 
 def require_subtree(info: Info, tenant: Any) -> None:
@@ -73,6 +86,10 @@ async def records_of(
     `where` narrows the records further (e.g. `Staff.kind == "FULL_TIME"`); it is part of the
     loader's name, so differently filtered lists in one request are batched separately.
     """
+    principal = info.context.principal
+    if principal is not None:
+        beyond_own = tenant.uuid != principal.tenant_id or (scope.value == "SUBTREE" and tenant.kind.value != "SCHOOL")
+        require_detail(principal, RESOURCE_OF_TABLE[model.__tablename__], beyond_own=beyond_own)  # type: ignore[attr-defined]
     context = info.context
     name = model.__name__
     narrow = clause_key(where)

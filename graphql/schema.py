@@ -26,10 +26,14 @@ import runxin.graphql.staffing.queries  # noqa: E402,F401
 import runxin.graphql.stations.queries  # noqa: E402,F401
 import runxin.graphql.training.queries  # noqa: E402,F401
 from graphql import GraphQLError
+from runxin.graphql.audit.queries import AuditQuery
+from runxin.graphql.audit.recording import AuditOperation
 from runxin.graphql.centres.mutations import CentreMutation
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.cost import CostLimiter, QueryCost
+from runxin.graphql.disclosure.mutations import DisclosureMutation
 from runxin.graphql.errors import is_unexpected, log, should_mask
+from runxin.graphql.fanout import FragmentFanOutLimiter
 from runxin.graphql.hotlines.mutations import HotlineMutation
 from runxin.graphql.hotlines.types import HotlineNode
 from runxin.graphql.schools.mutations import SchoolMutation
@@ -47,7 +51,7 @@ from runxin.graphql.training.mutations import TrainingMutation
 from runxin.graphql.training.types import TrainingAttendanceNode, TrainingProgrammeNode, TrainingSessionNode
 from runxin.platform.config import Settings
 
-Query = merge_types("Query", (TenantQuery, IndicatorQuery))
+Query = merge_types("Query", (TenantQuery, IndicatorQuery, AuditQuery))
 Mutation = merge_types(
     "Mutation",
     (
@@ -59,6 +63,7 @@ Mutation = merge_types(
         SchoolMutation,
         TrainingMutation,
         TargetMutation,
+        DisclosureMutation,
     ),
 )
 
@@ -97,8 +102,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=512),
+        FragmentFanOutLimiter,  # before validation: the depth and alias rules are exponential on fan-out
         lambda: ValidationCache(maxsize=512),
         lambda: MaskErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE),
+        AuditOperation,  # which operation ran, for its audit event
     ]
     # The buckets live as long as the schema: one per server process (see LeakyBuckets for more).
     limiter = CostLimiter.from_settings(settings)

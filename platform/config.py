@@ -57,6 +57,9 @@ class Settings:
     # Where clients reach this server (https://api.example.cn): the token endpoint URL that
     # private_key_jwt assertions name as their audience. Empty: the URL the request arrived at.
     public_url: str = ""
+    # The audit log: honour X-Forwarded-For (behind one reverse proxy only), and days kept.
+    trust_proxy: bool = False
+    audit_retention_days: int = 400
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +113,8 @@ class Settings:
             broker_url=read("RUNXIN_BROKER_URL", str, ""),
             operation_timeout_seconds=read("RUNXIN_OPERATION_TIMEOUT_SECONDS", float, 15.0),
             statement_timeout_ms=read("RUNXIN_STATEMENT_TIMEOUT_MS", int, 10_000),
+            trust_proxy=read("RUNXIN_TRUST_PROXY", _bool, False),
+            audit_retention_days=read("RUNXIN_AUDIT_RETENTION_DAYS", int, 400),
             max_nodes=read("RUNXIN_MAX_NODES", int, 50_000),
             cost_bucket=read("RUNXIN_COST_BUCKET", int, 5_000),
             cost_per_second=read("RUNXIN_COST_PER_SECOND", float, 100.0),
@@ -145,6 +150,10 @@ class Settings:
             raise ConfigurationError("RUNXIN_STATEMENT_TIMEOUT_MS must be between 100 and 300000.")
         if not 60 <= self.token_ttl_seconds <= 3600:
             raise ConfigurationError("RUNXIN_TOKEN_TTL_SECONDS must be between 60 and 3600.")
+        if not 180 <= self.audit_retention_days <= 3650:
+            raise ConfigurationError(
+                "RUNXIN_AUDIT_RETENTION_DAYS must be between 180 and 3650 (logs are kept at least six months: Cybersecurity Law, art. 21)."
+            )
         if not 1 <= self.max_nodes <= 10_000_000:
             raise ConfigurationError("RUNXIN_MAX_NODES must be between 1 and 10000000.")
         if not 1 <= self.cost_bucket <= 10_000_000:

@@ -1,7 +1,9 @@
 """Every mapped model, imported once so the metadata is complete (Alembic, tests, seeding)."""
 
+from runxin.platform.audit.models import AuditEvent
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.db.base import Base, TenantOwned
+from runxin.platform.disclosure.models import DisclosurePolicy
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.identity.models import ApiClient
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
@@ -12,10 +14,12 @@ from runxin.platform.training.models import TrainingAttendance, TrainingProgramm
 from runxin.platform.tree.models import Tenant, TenantParentLink
 
 __all__ = [
+    "AuditEvent",
     "ApiClient",
     "Base",
     "CentreActivity",
     "CounsellingCentre",
+    "DisclosurePolicy",
     "Hotline",
     "HotlineCallCount",
     "SchoolEnrolment",

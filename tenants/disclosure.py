@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from runxin.tenants.policy import Permission, has
+from sqlalchemy import select
+
+from runxin.platform.disclosure.models import DisclosurePolicy
+from runxin.platform.disclosure.rules import DEFAULT_RULES, DisclosureRules, rules_from
+from runxin.platform.errors import Invalid, PermissionDenied
+from runxin.tenants.policy import Permission, Role, has
 from runxin.tenants.principal import Principal
 
 MASK_REASON = (
@@ -28,13 +34,27 @@ def staff_disclosure(principal: Principal | None, record_tenant_id: uuid.UUID) -
     """May `principal` read the personal fields of a staff record it can already see?
 
     Scoping has put the record in the principal's subtree, so it is either the principal's own
-    tenant's or a descendant's.
+    tenant's or a descendant's. For a descendant's, a person also needs one of the roles the
+    city's disclosure policy names; an API client needs the personal scope.
     """
     if principal is not None:
-        needed = Permission.PERSONAL_OWN if record_tenant_id == principal.tenant_id else Permission.PERSONAL_DESCENDANTS
-        if has(principal, needed):
+        own = record_tenant_id == principal.tenant_id
+        needed = Permission.PERSONAL_OWN if own else Permission.PERSONAL_DESCENDANTS
+        by_city = own or principal.client_id is not None or bool(principal.roles & set(principal.disclosure.personal_roles))
+        if has(principal, needed) and by_city:
             return Disclosure(visible=True)
     return Disclosure(visible=False, reason=MASK_REASON)
+
+
+def require_detail(principal: Principal | None, resource: str, *, beyond_own: bool) -> None:
+    """Refuse a descendant's records of a class the city shows its bureaus only as figures."""
+    if principal is None or not beyond_own or principal.disclosure.shows_detail(resource):
+        return
+    raise PermissionDenied(
+        f"The city's disclosure policy shows {resource} of the tenants under you as figures only "
+        "(counts and indicators); ask for your own tenant's records, or for the figures.",
+        code="NOT_DISCLOSED",
+    )
 
 
 def mask_name(name: str) -> str:
@@ -43,3 +63,38 @@ def mask_name(name: str) -> str:
     The mask has a fixed length so it does not tell how long the real name is.
     """
     return name[:1] + "**" if name else ""
+
+
+async def load_rules(session: Any, root_id: uuid.UUID) -> DisclosureRules:
+    """The disclosure rules a city publishes (its policy row, else the defaults).
+
+    Read beyond the caller's scope on purpose: a county must know its city's rules.
+    """
+    row = (
+        await session.execute(
+            select(DisclosurePolicy.detail_resources, DisclosurePolicy.personal_roles).where(DisclosurePolicy.tenant_id == root_id),
+            execution_options={"system": True},
+        )
+    ).first()
+    if row is None:
+        return DEFAULT_RULES
+    return rules_from(row.detail_resources, row.personal_roles, roles=tuple(Role))
+
+
+async def set_rules(session: Any, root: Any, *, detail_resources: str | None, personal_roles: str | None) -> DisclosurePolicy:
+    """Create or change a city's policy (validated; the caller's transaction commits)."""
+    if root.parent_id is not None:
+        raise Invalid("tenantId", "NOT_A_ROOT", "A disclosure policy is set by a city (the root of its tree), not by a county or school.")
+    current = (await session.execute(select(DisclosurePolicy).where(DisclosurePolicy.tenant_id == root.id))).scalar_one_or_none()
+    if current is None:
+        current = DisclosurePolicy(tenant_id=root.id, root_id=root.root_id)
+        session.add(current)
+    rules = rules_from(
+        detail_resources if detail_resources is not None else (current.detail_resources or ",".join(DEFAULT_RULES.detail_resources)),
+        personal_roles if personal_roles is not None else (current.personal_roles or ",".join(DEFAULT_RULES.personal_roles)),
+        roles=tuple(Role),
+    )
+    current.detail_resources = ",".join(rules.detail_resources)
+    current.personal_roles = ",".join(rules.personal_roles)
+    await session.flush()
+    return current

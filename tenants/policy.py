@@ -29,6 +29,7 @@ class Permission(enum.StrEnum):
     PERSONAL_OWN = "personal:own"  # personal data of the principal's own tenant's staff
     PERSONAL_DESCENDANTS = "personal:descendants"  # ... and of descendants' staff
     AUDIT_READ = "audit:read"
+    POLICY_WRITE = "policy:write"  # a city's disclosure policy: people only, never a client scope
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

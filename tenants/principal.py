@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from runxin.platform.disclosure.rules import DEFAULT_RULES, DisclosureRules
 from runxin.platform.tree.paths import ancestor_ids, upper_bound
 
 
@@ -21,6 +22,8 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     scopes: frozenset[str] = field(default_factory=frozenset)
     client_id: str | None = None
+    # What the principal's city publishes to its bureaus (its disclosure policy, or the defaults).
+    disclosure: DisclosureRules = DEFAULT_RULES
 
     @property
     def subtree_bounds(self) -> tuple[str, str]:

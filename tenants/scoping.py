@@ -6,15 +6,22 @@ name, never a sibling). A statement with no principal bound fails unless the ses
 a system session (seeding, migrations, background jobs) or the statement opts out with
 `execution_options(system=True)`. Writes are checked at flush: a principal may only create or change
 records of tenants in its subtree, and `root_id` is filled from the tenant's tree.
+
+On PostgreSQL the same scope is also told to the database, for row-level security (the second wall,
+migration 0004): each transaction of a `ScopedSession` begins with one statement that sets
+`runxin.tenant_path` (the bound principal's path) and `runxin.system` ('on' for a system session),
+both local to the transaction. A session with neither sets both empty, and the policies fail closed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
-from sqlalchemy import and_, event, or_, select
-from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy import Connection, and_, event, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
 from runxin.platform.db.base import TenantOwned
 from runxin.platform.errors import NotFound, ScopeMissing
@@ -23,6 +30,12 @@ from runxin.tenants.principal import Principal
 
 PRINCIPAL_KEY = "principal"
 SYSTEM_KEY = "system"
+# Set when the principal changes inside a transaction whose settings were already sent.
+_STALE_KEY = "database_scope_stale"
+
+# One round trip per transaction. `true`: local to the transaction, so a pooled connection goes back
+# with both settings reset to '' and the next transaction sees nothing until it sets them again.
+SET_DATABASE_SCOPE = text("SELECT set_config('runxin.tenant_path', :path, true), set_config('runxin.system', :system, true)")
 
 
 class ScopedSession(Session):
@@ -33,12 +46,14 @@ def bind_principal(session: Any, principal: Principal) -> None:
     """Scope everything this (async or sync) session runs to `principal`."""
     session.info[PRINCIPAL_KEY] = principal
     session.info.pop(SYSTEM_KEY, None)
+    _mark_stale(session)
 
 
 def as_system(session: Any, reason: str) -> None:
     """Let this session see every tenant: for seeding, migrations and system jobs only."""
     session.info[SYSTEM_KEY] = reason
     session.info.pop(PRINCIPAL_KEY, None)
+    _mark_stale(session)
 
 
 def principal_of(session: Any) -> Principal | None:
@@ -49,10 +64,62 @@ def _is_system(session: Session, execution_options: Any = None) -> bool:
     return bool(session.info.get(SYSTEM_KEY)) or bool(execution_options and execution_options.get(SYSTEM_KEY))
 
 
+def _mark_stale(session: Any) -> None:
+    # Rebinding mid-transaction is rare (tests, jobs switching tenant); the next statement resends.
+    if session.in_transaction():
+        session.info[_STALE_KEY] = True
+
+
+def _database_scope(session: Session, *, system: bool = False) -> dict[str, str]:
+    if system or session.info.get(SYSTEM_KEY):
+        return {"path": "", "system": "on"}
+    principal: Principal | None = session.info.get(PRINCIPAL_KEY)
+    return {"path": principal.tenant_path if principal is not None else "", "system": ""}
+
+
+@event.listens_for(ScopedSession, "after_begin")
+def _tell_database_scope(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    """Send the scope to PostgreSQL's row-level security at the start of every transaction."""
+    # Runs for each transaction, so RequestDatabase's session (a read transaction, then a write
+    # transaction, each maybe on another pooled connection) is scoped in every one of them. Inside
+    # AsyncSession this runs in its greenlet, where the sync Connection API drives asyncpg.
+    session.info.pop(_STALE_KEY, None)
+    if connection.dialect.name == "postgresql":
+        connection.execute(SET_DATABASE_SCOPE, _database_scope(session))
+
+
+def _run_as_system(state: ORMExecuteState) -> Any:
+    """Run one opted-out statement with the database's system setting on, and off again after it."""
+    connection = state.session.connection()
+    connection.execute(SET_DATABASE_SCOPE, _database_scope(state.session, system=True))
+    try:
+        # Rows are fetched whole before the setting goes back: asyncpg (and AsyncSession's
+        # prebuffering) buffer the result, so the reset cannot cut a read short.
+        result = state.invoke_statement()
+    except Exception:
+        # A failed statement usually aborts the transaction (its end resets the setting) and the
+        # reset cannot run; try it anyway, but never let it hide the statement's own error.
+        with contextlib.suppress(SQLAlchemyError):
+            connection.execute(SET_DATABASE_SCOPE, _database_scope(state.session))
+        raise
+    connection.execute(SET_DATABASE_SCOPE, _database_scope(state.session))
+    return result
+
+
 @event.listens_for(ScopedSession, "do_orm_execute")
-def _scope_statement(state: ORMExecuteState) -> None:
-    if _is_system(state.session, state.execution_options):
-        return
+def _scope_statement(state: ORMExecuteState) -> Any:
+    session = state.session
+    if session.info.get(_STALE_KEY):
+        session.info.pop(_STALE_KEY)
+        connection = session.connection()  # begins the transaction if needed (after_begin sends it)
+        if connection.dialect.name == "postgresql":
+            connection.execute(SET_DATABASE_SCOPE, _database_scope(session))
+    if _is_system(session, state.execution_options):
+        if not session.info.get(SYSTEM_KEY) and _on_postgresql(session):
+            # A statement-level opt-out (a uniqueness check across the deployment, the token's
+            # tenant lookup): RLS lets this one statement through, and only it.
+            return _run_as_system(state)
+        return None
     principal: Principal | None = state.session.info.get(PRINCIPAL_KEY)
     if principal is None:
         raise ScopeMissing(
@@ -62,7 +129,7 @@ def _scope_statement(state: ORMExecuteState) -> None:
     if state.is_insert:
         raise ScopeMissing("Insert tenant data through the unit of work (session.add), where writes are checked.")
     if not (state.is_select or state.is_update or state.is_delete):
-        return
+        return None
     lo, hi = principal.subtree_bounds
     ancestors = principal.ancestor_ids
     state.statement = state.statement.options(
@@ -77,6 +144,11 @@ def _scope_statement(state: ORMExecuteState) -> None:
             include_aliases=True,
         ),
     )
+    return None
+
+
+def _on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 @event.listens_for(ScopedSession, "before_flush")

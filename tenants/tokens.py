@@ -61,10 +61,10 @@ def load_or_create_key(path: Path) -> ECKey:
     return key
 
 
-# A process re-reads the key file at most this often, and at once (at most once a second) when a
-# token names a key it does not know: another process's `runxin keys rotate` is seen within seconds.
+# A process looks at the key file at most this often, and at once when a token names a key it does
+# not know (a stat call; the file is re-read only if it changed): another process's
+# `runxin keys rotate` is seen within seconds, and its tokens verify here straight away.
 KEYS_RECHECK_SECONDS = 5.0
-UNKNOWN_KID_RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +160,7 @@ class KeyRing:
         self._keys = keys if keys is not None else self._load()
 
     @classmethod
-    def of(cls, key: ECKey) -> "KeyRing":
+    def of(cls, key: ECKey) -> KeyRing:
         """A fixed ring of one key (tests, and callers of the single-key API)."""
         return cls(keys=[StoredKey(key, int(time.time()))])
 
@@ -261,7 +261,7 @@ class TokenService:
             return jwt.decode(token, self.keys.key_set(), algorithms=[ALGORITHM])
         except InvalidKeyIdError:
             # Perhaps another process rotated the keys: look at the file once, then decide.
-            if not self.keys.refresh(UNKNOWN_KID_RECHECK_SECONDS):
+            if not self.keys.refresh(min_interval=0):
                 raise
             return jwt.decode(token, self.keys.key_set(), algorithms=[ALGORITHM])
 

@@ -37,7 +37,7 @@ class StaffMutation:
             tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
             return await create_staff(session, tenant_id=tenant_id, values=_values(input, ("tenant_id",)))
 
-        staff, errors = await run_mutation(info, action, lambda row: StaffNode.from_row(row, info.context.principal))
+        staff, errors = await run_mutation(info, action, lambda row: StaffNode.from_row(row, info.context))
         return StaffPayload(staff=staff, user_errors=errors)
 
     @strawberry.mutation(permission_classes=[can_write("staff")], description="Change a staff record; only the fields given change.")
@@ -46,5 +46,5 @@ class StaffMutation:
             staff_id = id_arg(input.id, "Staff", "id")
             return await update_staff(session, staff_id, _values(input, ("id",)))
 
-        staff, errors = await run_mutation(info, action, lambda row: StaffNode.from_row(row, info.context.principal))
+        staff, errors = await run_mutation(info, action, lambda row: StaffNode.from_row(row, info.context))
         return StaffPayload(staff=staff, user_errors=errors)

@@ -14,14 +14,14 @@ from runxin.platform.staffing.models import Staff
 
 
 async def staff_of(info: Info, tenant: Any, args: PageArgs, scope: Any, kind: StaffKind | None) -> Connection[StaffNode]:
-    principal = info.context.principal
+    context = info.context
     return await records_of(
         info,
         tenant,
         args,
         scope,
         Staff,
-        lambda row: StaffNode.from_row(row, principal),
+        lambda row: StaffNode.from_row(row, context),
         where=None if kind is None else Staff.kind == kind.value,
     )
 
@@ -32,7 +32,7 @@ async def staff_counts_of(info: Info, tenant: Any) -> StaffCounts:
 
 async def _staff_by_id(context: Any, staff_id: Any) -> StaffNode | None:
     return await context.loader(
-        "StaffByIdLoader", lambda ctx: by_id_loader(ctx, Staff, lambda row: StaffNode.from_row(row, ctx.principal))
+        "StaffByIdLoader", lambda ctx: by_id_loader(ctx, Staff, lambda row: StaffNode.from_row(row, ctx))
     ).load(staff_id)
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import strawberry
 
+from runxin.graphql.context import Context
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 from runxin.platform.validation import split_codes
 from runxin.tenants.disclosure import mask_name, staff_disclosure
-from runxin.tenants.principal import Principal
 
 
 @strawberry.enum
@@ -44,10 +44,16 @@ class StaffNode(TenantRecord):
     mask_reason: str | None = strawberry.field(description="Why the personal data is hidden, and who may see it.")
 
     @classmethod
-    def from_row(cls, row: Any, principal: Principal | None) -> "StaffNode":
-        """Build the object for `principal`, deciding disclosure once for all personal fields."""
-        disclosure = staff_disclosure(principal, row.tenant_id)
+    def from_row(cls, row: Any, context: Context) -> "StaffNode":
+        """Build the object for the context's principal, deciding disclosure once for all personal
+        fields, and tell the audit log what was disclosed (or that it was masked)."""
+        disclosure = staff_disclosure(context.principal, row.tenant_id)
         shown = disclosure.visible
+        if shown:
+            values = (("name", row.name), ("gender", row.gender), ("birthDate", row.birth_date), ("phone", row.phone))
+            context.audit.note_personal_read("Staff", row.id, [f for f, value in values if value])
+        else:
+            context.audit.note_masked_read("Staff", row.id)
         return cls(
             **record_fields(row),
             kind=StaffKind(row.kind),

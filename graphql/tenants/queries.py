@@ -41,9 +41,15 @@ async def _load_node(info: Info, global_id: str) -> Node | None:
         return None
     loader, resource = registered
     # A client without the type's read scope learns nothing, not even that the id exists.
-    if not allows(info.context.principal, Permission.READ, resource):  # type: ignore[arg-type]
+    principal = info.context.principal
+    if not allows(principal, Permission.READ, resource):  # type: ignore[arg-type]
         return None
-    return await loader(info.context, value)
+    node = await loader(info.context, value)
+    # A descendant's record of a class the city shows only as figures is not shown by id either.
+    owner = getattr(node, "tenant_uuid", None)
+    if owner is not None and owner != principal.tenant_id and not principal.disclosure.shows_detail(resource):  # type: ignore[union-attr]
+        return None
+    return node
 
 
 async def _tenant_node(context: Any, tenant_id: Any) -> TenantNode | None:

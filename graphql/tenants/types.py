@@ -16,6 +16,7 @@ from runxin.graphql.centres.queries import centres_of
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
+from runxin.graphql.disclosure.types import DisclosurePolicyType
 from runxin.graphql.hotlines.queries import hotlines_of
 from runxin.graphql.hotlines.types import HotlineNode
 from runxin.graphql.node import Node
@@ -66,6 +67,10 @@ class TenantNode(Node):
             path=row.path,
             staff_counted=staff_counts_of_row(row),
         )
+
+    @strawberry.field(description="The disclosure rules in force in this tenant's tree (set by its city).")
+    def disclosure_policy(self, info: Info) -> DisclosurePolicyType:
+        return DisclosurePolicyType.of(info.context.principal.disclosure)  # type: ignore[union-attr]
 
     @strawberry.field(description="The tenant above this one (null for a root).")
     async def parent(self, info: Info) -> "TenantNode | None":

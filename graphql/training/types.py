@@ -144,7 +144,7 @@ class TrainingAttendanceNode(TenantRecord):
 
 @strawberry.type(
     description="Continuing-education credits of the active full-time and part-time mental-health teachers of a "
-    "subtree, for completed sessions starting in the calendar year (the same figures as the TRAINING_COVERAGE and "
+    "subtree, for completed sessions ending in the calendar year (the same figures as the TRAINING_COVERAGE and "
     "CREDITS_PER_TEACHER indicators)."
 )
 class CreditSummary:

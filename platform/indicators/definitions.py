@@ -203,7 +203,7 @@ INDICATORS: tuple[Indicator, ...] = (
         name_zh="心理健康教育教师年度培训覆盖率",
         description=(
             "Active full-time and part-time mental-health teachers who completed at least one training "
-            "session starting in the calendar year, over those teachers."
+            "session ending in the calendar year, over those teachers."
         ),
         unit=Unit.TEACHER,
         value_kind=ValueKind.RATIO,
@@ -215,7 +215,7 @@ INDICATORS: tuple[Indicator, ...] = (
         name="Continuing-education credits per teacher",
         name_zh="教师人均继续教育学分",
         description=(
-            "Continuing-education credits awarded for completed sessions starting in the calendar year, "
+            "Continuing-education credits awarded for completed sessions ending in the calendar year, "
             "summed over active full-time and part-time teachers, per teacher."
         ),
         unit=Unit.TEACHER,

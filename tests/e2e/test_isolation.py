@@ -17,7 +17,7 @@ from runxin.platform.tree.models import Tenant
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-COVERED_ROOT_FIELDS = {"viewer", "node", "nodes", "tenant", "tenants", "indicatorDefinitions"}
+COVERED_ROOT_FIELDS = {"viewer", "node", "nodes", "tenant", "tenants", "indicatorDefinitions", "auditEvents"}
 
 INTROSPECT_TENANT = """
 { __type(name: "Tenant") { fields { name args { name } type { name ofType { name ofType { name ofType { name } } } } } }
@@ -138,3 +138,19 @@ async def test_figures_over_an_ancestors_subtree_are_refused(api, world, field) 
     # while its own figures answer
     own = await api.gql(f"query ($c: String!) {{ tenant(code: $c) {{ code {field} }} }}", {"c": school.code}, as_=school)
     assert "errors" not in own
+
+
+@pytest.mark.parametrize("who", ["a", "school"])
+async def test_audit_events_show_only_the_subtree(api, world, who) -> None:  # type: ignore[no-untyped-def]
+    # Given activity by every tenant of the seeded tree (each request leaves an event)
+    for tenant in world["tenants"]:
+        await api.gql("{ viewer { subject } }", as_=tenant)
+    principal = world[who]
+    allowed = world["subtree"](principal)
+    # When an auditor of a county or a school reads the log
+    query = "{ auditEvents(last: 100) { nodes { subject tenant { code } } } }"
+    nodes = (await api.gql(query, as_=principal, roles=("AUDITOR",)))["data"]["auditEvents"]["nodes"]
+    # Then every event is of its subtree, and there are some
+    assert nodes, "the auditor saw no event: the check would be vacuous"
+    assert {n["subject"].removeprefix("user@") for n in nodes} <= allowed
+    assert all(n["tenant"] is not None and n["tenant"]["code"] in allowed for n in nodes), nodes

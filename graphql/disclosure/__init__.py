@@ -1,0 +1,1 @@
+"""GraphQL for a city's disclosure policy: reading the rules in force, and the city changing them."""

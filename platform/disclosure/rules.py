@@ -1,0 +1,43 @@
+"""The rules a city's disclosure policy sets, as a value every request carries with its principal.
+
+- `detail_resources`: record classes a bureau sees record by record for the tenants under it;
+  any other class it sees only as figures (counts, indicators) — its own records always in full.
+- `personal_roles`: roles of an ancestor bureau that see the personal fields of descendants'
+  staff unmasked (API clients need the `staff.personal:read` scope instead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runxin.platform.errors import Invalid
+
+DETAIL_RESOURCES = ("schools", "stations", "centres", "hotlines", "staff", "training", "targets")
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureRules:
+    detail_resources: tuple[str, ...] = DETAIL_RESOURCES
+    personal_roles: tuple[str, ...] = ("ADMIN",)
+
+    def shows_detail(self, resource: str) -> bool:
+        return resource in self.detail_resources
+
+
+DEFAULT_RULES = DisclosureRules()
+
+
+def parse_list(text: str, allowed: tuple[str, ...], field: str) -> tuple[str, ...]:
+    """A comma-separated list of known names, in a stable order; unknown names are refused."""
+    items = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    unknown = [item for item in items if item not in allowed]
+    if unknown:
+        raise Invalid(field, "NOT_ALLOWED", f"{', '.join(unknown)} not allowed in {field}; use names from {', '.join(allowed)}.")
+    return items
+
+
+def rules_from(detail_resources: str, personal_roles: str, *, roles: tuple[str, ...]) -> DisclosureRules:
+    return DisclosureRules(
+        detail_resources=parse_list(detail_resources, DETAIL_RESOURCES, "detail_resources"),
+        personal_roles=parse_list(personal_roles, roles, "personal_roles"),
+    )

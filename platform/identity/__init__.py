@@ -1,0 +1,1 @@
+"""Identity records: registered API clients. Platform layer: imports nothing above platform."""
