@@ -39,6 +39,7 @@ from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
+from runxin.platform.disclosure.rules import DisclosureRules
 from runxin.platform.errors import PermissionDenied
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import ancestor_ids
@@ -60,7 +61,8 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     tokens: TokenService
     schema: Any
-    # tenant id -> (path, kind, fetched at): a moved tenant's new place is seen within 30 s.
+    # tenant id -> (path, kind, city rules, fetched at): a moved tenant's new place, or a changed
+    # city policy, is seen within 30 s (at once in the process that made the change).
     tenant_places: dict[uuid.UUID, tuple[str, str, DisclosureRules, float]]
     # sha256 hex -> document: the trusted documents (RUNXIN_TRUSTED_DOCUMENTS_FILE).
     trusted_documents: dict[str, str] = field(default_factory=dict)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from runxin.graphql.ids import encode_id
-from runxin.platform.stations.models import Station
 from runxin.platform.staffing.models import Staff
+from runxin.platform.stations.models import Station
 from tests.factories.tree import make_tree
 
 
