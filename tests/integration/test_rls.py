@@ -388,3 +388,52 @@ def test_downgrade_to_0003_removes_the_wall_and_upgrade_restores_it(request: pyt
         assert asyncio.run(state()) == (policies, secured, functions)
     finally:
         asyncio.run(_admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def test_the_audit_log_is_walled_by_tenant_path(seeded: Seeded, owner_engine: AsyncEngine) -> None:
+    # Given one audit event acted by each county (written in the system scope, as the owner)
+    county_a, county_b = seeded.county_a, seeded.county_b
+    async with owner_engine.begin() as conn:
+        await conn.execute(text("SELECT set_config('runxin.system', 'on', true)"))
+        for county in (county_a, county_b):
+            await conn.execute(
+                text(
+                    "INSERT INTO audit_event (id, occurred_at, subject, tenant_id, tenant_path, operation_type, operation_name, "
+                    "document_hash, writes, personal_fields_read, personal_reads, masked_reads, outcome, client_ip, "
+                    "user_agent, trace_id) VALUES (:id, now(), :subject, :tenant, :path, 'query', 'probe', :hash, '[]', '[]', 0, "
+                    "0, 'ok', '127.0.0.1', 'test', :trace)"
+                ),
+                {"id": uuid.uuid4(), "subject": f"auditor@{county.code}", "tenant": county.id, "path": county.path,
+                 "hash": "0" * 64, "trace": uuid.uuid4().hex},
+            )
+    try:
+        # When the application role, scoped to county A, reads the log with text SQL
+        async with owner_engine.begin() as conn:
+            await as_app(conn, county_a.path)
+            subjects = set((await conn.execute(text("SELECT subject FROM audit_event WHERE operation_name = 'probe'"))).scalars())
+            # Then it sees county A's event only, and cannot forge an event for county B
+            assert subjects == {f"auditor@{county_a.code}"}
+            with pytest.raises(DBAPIError, match="row-level security"):
+                await conn.execute(
+                    text(
+                        "INSERT INTO audit_event (id, occurred_at, subject, tenant_id, tenant_path, operation_type, operation_name, "
+                        "document_hash, writes, personal_fields_read, personal_reads, masked_reads, outcome, client_ip, "
+                        "user_agent, trace_id) VALUES (:id, now(), 'forger', :tenant, :path, 'query', 'probe', :hash, '[]', '[]', 0, "
+                        "0, 'ok', '127.0.0.1', 'test', :trace)"
+                    ),
+                    {"id": uuid.uuid4(), "tenant": county_b.id, "path": county_b.path, "hash": "0" * 64, "trace": uuid.uuid4().hex},
+                )
+        # And with no scope, nothing
+        async with owner_engine.begin() as conn:
+            await as_app(conn)
+            assert (await conn.execute(text("SELECT count(*) FROM audit_event"))).scalar_one() == 0
+        # And the table is forced like the tenant-owned ones
+        async with owner_engine.connect() as conn:
+            flags = (await conn.execute(text("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = 'audit_event'"))).one()
+        assert tuple(flags) == (True, True)
+    finally:
+        async with owner_engine.begin() as conn:
+            await conn.execute(text("SELECT set_config('runxin.system', 'on', true)"))
+            await conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER ALL"))
+            await conn.execute(text("DELETE FROM audit_event WHERE operation_name = 'probe'"))
+            await conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER ALL"))
