@@ -13,11 +13,12 @@ from typing import Any
 from sqlalchemy import select
 
 from runxin.platform.disclosure.models import DisclosurePolicy
-from runxin.platform.disclosure.rules import DEFAULT_RULES, DisclosureRules, rules_from
+from runxin.platform.disclosure.rules import DEFAULT_RULES, PERSONAL_FIELDS, DisclosureRules, rules_from
 from runxin.platform.errors import Invalid, PermissionDenied
 from runxin.tenants.policy import Permission, Role, has
 from runxin.tenants.principal import Principal
 
+PARTIAL_REASON = "The city's disclosure policy shows only some personal fields of staff under you; the others are hidden."
 MASK_REASON = (
     "Personal data of staff outside your own tenant is visible only to roles the city's disclosure policy allows "
     "(by default ADMIN of an ancestor bureau)."
@@ -28,6 +29,11 @@ MASK_REASON = (
 class Disclosure:
     visible: bool
     reason: str | None = None
+    # The personal fields shown (all of them for one's own staff; the city's list for descendants').
+    fields: frozenset[str] = frozenset()
+
+    def shows(self, field: str) -> bool:
+        return self.visible and field in self.fields
 
 
 def staff_disclosure(principal: Principal | None, record_tenant_id: uuid.UUID) -> Disclosure:
@@ -42,7 +48,9 @@ def staff_disclosure(principal: Principal | None, record_tenant_id: uuid.UUID) -
         needed = Permission.PERSONAL_OWN if own else Permission.PERSONAL_DESCENDANTS
         by_city = own or principal.client_id is not None or bool(principal.roles & set(principal.disclosure.personal_roles))
         if has(principal, needed) and by_city:
-            return Disclosure(visible=True)
+            shown = frozenset(PERSONAL_FIELDS if own else principal.disclosure.personal_fields)
+            partial = None if own or shown == frozenset(PERSONAL_FIELDS) else PARTIAL_REASON
+            return Disclosure(visible=True, reason=partial, fields=shown)
     return Disclosure(visible=False, reason=MASK_REASON)
 
 
@@ -72,16 +80,20 @@ async def load_rules(session: Any, root_id: uuid.UUID) -> DisclosureRules:
     """
     row = (
         await session.execute(
-            select(DisclosurePolicy.detail_resources, DisclosurePolicy.personal_roles).where(DisclosurePolicy.tenant_id == root_id),
+            select(DisclosurePolicy.detail_resources, DisclosurePolicy.personal_roles, DisclosurePolicy.personal_fields).where(
+                DisclosurePolicy.tenant_id == root_id
+            ),
             execution_options={"system": True},
         )
     ).first()
     if row is None:
         return DEFAULT_RULES
-    return rules_from(row.detail_resources, row.personal_roles, roles=tuple(Role))
+    return rules_from(row.detail_resources, row.personal_roles, row.personal_fields, roles=tuple(Role))
 
 
-async def set_rules(session: Any, root: Any, *, detail_resources: str | None, personal_roles: str | None) -> DisclosurePolicy:
+async def set_rules(
+    session: Any, root: Any, *, detail_resources: str | None, personal_roles: str | None, personal_fields: str | None = None
+) -> DisclosurePolicy:
     """Create or change a city's policy (validated; the caller's transaction commits)."""
     if root.parent_id is not None:
         raise Invalid("tenantId", "NOT_A_ROOT", "A disclosure policy is set by a city (the root of its tree), not by a county or school.")
@@ -92,9 +104,11 @@ async def set_rules(session: Any, root: Any, *, detail_resources: str | None, pe
     rules = rules_from(
         detail_resources if detail_resources is not None else (current.detail_resources or ",".join(DEFAULT_RULES.detail_resources)),
         personal_roles if personal_roles is not None else (current.personal_roles or ",".join(DEFAULT_RULES.personal_roles)),
+        personal_fields if personal_fields is not None else (current.personal_fields or ",".join(DEFAULT_RULES.personal_fields)),
         roles=tuple(Role),
     )
     current.detail_resources = ",".join(rules.detail_resources)
     current.personal_roles = ",".join(rules.personal_roles)
+    current.personal_fields = ",".join(rules.personal_fields)
     await session.flush()
     return current

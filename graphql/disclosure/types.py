@@ -17,10 +17,16 @@ class DisclosurePolicyType:
     personal_roles: list[str] = strawberry.field(
         description="Roles of an ancestor bureau that see descendants' staff personal data unmasked."
     )
+    personal_fields: list[str] = strawberry.field(
+        description="Personal fields (name, gender, birth_date, phone) those roles see; the others stay masked."
+    )
     is_default: bool = strawberry.field(description="True when the city has not set a policy and the defaults apply.")
 
     @classmethod
     def of(cls, rules: DisclosureRules) -> "DisclosurePolicyType":
         return cls(
-            detail_resources=list(rules.detail_resources), personal_roles=list(rules.personal_roles), is_default=rules == DEFAULT_RULES
+            detail_resources=list(rules.detail_resources),
+            personal_roles=list(rules.personal_roles),
+            personal_fields=list(rules.personal_fields),
+            is_default=rules == DEFAULT_RULES,
         )

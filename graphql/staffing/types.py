@@ -9,7 +9,9 @@ from typing import Any
 import strawberry
 
 from runxin.graphql.context import Context
+from runxin.graphql.errors import camel
 from runxin.graphql.tenants.record import TenantRecord, record_fields
+from runxin.platform.disclosure.rules import PERSONAL_FIELDS
 from runxin.platform.validation import split_codes
 from runxin.tenants.disclosure import mask_name, staff_disclosure
 
@@ -48,24 +50,24 @@ class StaffNode(TenantRecord):
         """Build the object for the context's principal, deciding disclosure once for all personal
         fields, and tell the audit log what was disclosed (or that it was masked)."""
         disclosure = staff_disclosure(context.principal, row.tenant_id)
-        shown = disclosure.visible
-        if shown:
-            values = (("name", row.name), ("gender", row.gender), ("birthDate", row.birth_date), ("phone", row.phone))
-            context.audit.note_personal_read("Staff", row.id, [f for f, value in values if value])
+        if disclosure.visible:
+            values = (("name", row.name), ("gender", row.gender), ("birth_date", row.birth_date), ("phone", row.phone))
+            read = [camel(f) for f, value in values if value and disclosure.shows(f)]
+            context.audit.note_personal_read("Staff", row.id, read)
         else:
             context.audit.note_masked_read("Staff", row.id)
         return cls(
             **record_fields(row),
             kind=StaffKind(row.kind),
-            name=row.name if shown else mask_name(row.name),
-            gender=Gender(row.gender) if shown else None,
-            birth_date=row.birth_date if shown else None,
-            phone=(row.phone or None) if shown else None,
+            name=row.name if disclosure.shows("name") else mask_name(row.name),
+            gender=Gender(row.gender) if disclosure.shows("gender") else None,
+            birth_date=row.birth_date if disclosure.shows("birth_date") else None,
+            phone=(row.phone or None) if disclosure.shows("phone") else None,
             qualifications=split_codes(row.qualifications),
             strong_teacher=row.strong_teacher,
             employed_since=row.employed_since,
             active=row.active,
-            personal_data_masked=not shown,
+            personal_data_masked=disclosure.fields != frozenset(PERSONAL_FIELDS),
             mask_reason=disclosure.reason,
         )
 

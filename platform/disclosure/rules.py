@@ -4,6 +4,8 @@
   any other class it sees only as figures (counts, indicators) — its own records always in full.
 - `personal_roles`: roles of an ancestor bureau that see the personal fields of descendants'
   staff unmasked (API clients need the `staff.personal:read` scope instead).
+- `personal_fields`: which personal fields those roles (and clients) see; the rest stay masked.
+  A tenant always sees its own staff's personal data in full (as its roles allow).
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from dataclasses import dataclass
 from runxin.platform.errors import Invalid
 
 DETAIL_RESOURCES = ("schools", "stations", "centres", "hotlines", "staff", "training", "targets")
+PERSONAL_FIELDS = ("name", "gender", "birth_date", "phone")
 
 
 @dataclass(frozen=True, slots=True)
 class DisclosureRules:
     detail_resources: tuple[str, ...] = DETAIL_RESOURCES
     personal_roles: tuple[str, ...] = ("ADMIN",)
+    personal_fields: tuple[str, ...] = PERSONAL_FIELDS
 
     def shows_detail(self, resource: str) -> bool:
         return resource in self.detail_resources
@@ -36,8 +40,9 @@ def parse_list(text: str, allowed: tuple[str, ...], field: str) -> tuple[str, ..
     return items
 
 
-def rules_from(detail_resources: str, personal_roles: str, *, roles: tuple[str, ...]) -> DisclosureRules:
+def rules_from(detail_resources: str, personal_roles: str, personal_fields: str, *, roles: tuple[str, ...]) -> DisclosureRules:
     return DisclosureRules(
         detail_resources=parse_list(detail_resources, DETAIL_RESOURCES, "detail_resources"),
         personal_roles=parse_list(personal_roles, roles, "personal_roles"),
+        personal_fields=parse_list(personal_fields, PERSONAL_FIELDS, "personal_fields"),
     )

@@ -9,7 +9,7 @@ from tests.factories.tree import make_tree
 
 UPDATE = """
 mutation ($i: DisclosurePolicyUpdateInput!) {
-  disclosurePolicyUpdate(input: $i) { policy { detailResources personalRoles isDefault } userErrors { field code message } }
+  disclosurePolicyUpdate(input: $i) { policy { detailResources personalRoles personalFields isDefault } userErrors { field code message } }
 }
 """
 POLICY = "query ($c: String!) { tenant(code: $c) { disclosurePolicy { detailResources personalRoles isDefault } } }"
@@ -84,3 +84,26 @@ async def test_only_the_city_sets_its_policy_and_bad_names_are_refused(api, syst
     assert bad["userErrors"][0]["code"] == "NOT_ALLOWED" and "secrets" in bad["userErrors"][0]["message"]
     viewer = (await api.post(UPDATE, {"i": {"tenantId": encode_id("Tenant", tree.city.id)}}, as_=tree.city, roles=("DATA_OFFICER",))).json()
     assert viewer["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+
+
+async def test_the_city_chooses_which_personal_fields_ancestors_see(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    tree, school, _ = await seeded(system_session)
+    county = tree.counties[0]
+    await system_session.execute(
+        Staff.__table__.update().where(Staff.__table__.c.tenant_id == school.id).values(phone="13900002222")
+    )
+    await system_session.commit()
+    # Given the city lets ancestors see names but not phone numbers
+    payload = await set_policy(api, tree.city, personalFields=["name", "gender"])
+    assert payload["policy"]["personalFields"] == ["name", "gender"]
+    query = "query ($c: String!) { tenant(code: $c) { staff(first: 5, scope: SUBTREE) { nodes { name phone personalDataMasked maskReason } } } }"
+    # When the county ADMIN reads its schools' staff
+    seen = (await api.gql(query, {"c": county.code}, as_=county))["data"]["tenant"]["staff"]["nodes"][0]
+    # Then the name shows, the phone stays hidden, and the object says it is partly masked
+    assert (seen["name"], seen["phone"], seen["personalDataMasked"]) == ("李老师", None, True)
+    assert "some personal fields" in seen["maskReason"]
+    # While the school itself still sees its own staff in full
+    own = (await api.gql(query, {"c": school.code}, as_=school))["data"]["tenant"]["staff"]["nodes"][0]
+    assert (own["name"], own["phone"], own["personalDataMasked"]) == ("李老师", "13900002222", False)
+    bad = await set_policy(api, tree.city, personalFields=["salary"])
+    assert bad["userErrors"][0]["code"] == "NOT_ALLOWED"
