@@ -80,19 +80,28 @@ async def load_rules(session: Any, root_id: uuid.UUID) -> DisclosureRules:
     """
     row = (
         await session.execute(
-            select(DisclosurePolicy.detail_resources, DisclosurePolicy.personal_roles, DisclosurePolicy.personal_fields).where(
-                DisclosurePolicy.tenant_id == root_id
-            ),
+            select(
+                DisclosurePolicy.detail_resources,
+                DisclosurePolicy.personal_roles,
+                DisclosurePolicy.personal_fields,
+                DisclosurePolicy.suppression_threshold,
+            ).where(DisclosurePolicy.tenant_id == root_id),
             execution_options={"system": True},
         )
     ).first()
     if row is None:
         return DEFAULT_RULES
-    return rules_from(row.detail_resources, row.personal_roles, row.personal_fields, roles=tuple(Role))
+    return rules_from(row.detail_resources, row.personal_roles, row.personal_fields, row.suppression_threshold, roles=tuple(Role))
 
 
 async def set_rules(
-    session: Any, root: Any, *, detail_resources: str | None, personal_roles: str | None, personal_fields: str | None = None
+    session: Any,
+    root: Any,
+    *,
+    detail_resources: str | None,
+    personal_roles: str | None,
+    personal_fields: str | None = None,
+    suppression_threshold: int | None = None,
 ) -> DisclosurePolicy:
     """Create or change a city's policy (validated; the caller's transaction commits)."""
     if root.parent_id is not None:
@@ -105,10 +114,14 @@ async def set_rules(
         detail_resources if detail_resources is not None else (current.detail_resources or ",".join(DEFAULT_RULES.detail_resources)),
         personal_roles if personal_roles is not None else (current.personal_roles or ",".join(DEFAULT_RULES.personal_roles)),
         personal_fields if personal_fields is not None else (current.personal_fields or ",".join(DEFAULT_RULES.personal_fields)),
+        suppression_threshold
+        if suppression_threshold is not None
+        else (current.suppression_threshold or DEFAULT_RULES.suppression_threshold),
         roles=tuple(Role),
     )
     current.detail_resources = ",".join(rules.detail_resources)
     current.personal_roles = ",".join(rules.personal_roles)
     current.personal_fields = ",".join(rules.personal_fields)
+    current.suppression_threshold = rules.suppression_threshold
     await session.flush()
     return current

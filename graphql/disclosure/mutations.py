@@ -24,6 +24,7 @@ class DisclosurePolicyUpdateInput:
     detail_resources: list[str] | None = UNSET
     personal_roles: list[str] | None = UNSET
     personal_fields: list[str] | None = UNSET
+    suppression_threshold: int | None = UNSET
 
 
 @strawberry.type
@@ -51,10 +52,11 @@ class DisclosureMutation:
                 detail_resources=None if input.detail_resources in (None, UNSET) else ",".join(input.detail_resources),  # type: ignore[arg-type]
                 personal_roles=None if input.personal_roles in (None, UNSET) else ",".join(input.personal_roles),  # type: ignore[arg-type]
                 personal_fields=None if input.personal_fields in (None, UNSET) else ",".join(input.personal_fields),  # type: ignore[arg-type]
+                suppression_threshold=None if input.suppression_threshold in (None, UNSET) else input.suppression_threshold,  # type: ignore[arg-type]
             )
 
         def to_type(row):  # type: ignore[no-untyped-def]
-            return DisclosurePolicyType.of(rules_from(row.detail_resources, row.personal_roles, row.personal_fields, roles=tuple(Role)))
+            return DisclosurePolicyType.of(rules_from(row.detail_resources, row.personal_roles, row.personal_fields, row.suppression_threshold, roles=tuple(Role)))
 
         policy, errors = await run_mutation(info, action, to_type)
         if policy is not None:

@@ -20,6 +20,9 @@ class DisclosurePolicyType:
     personal_fields: list[str] = strawberry.field(
         description="Personal fields (name, gender, birth_date, phone) those roles see; the others stay masked."
     )
+    suppression_threshold: int = strawberry.field(
+        description="Counts derived from students (hotline crisis calls, referrals) below this are hidden from the bureaus above."
+    )
     is_default: bool = strawberry.field(description="True when the city has not set a policy and the defaults apply.")
 
     @classmethod
@@ -28,5 +31,6 @@ class DisclosurePolicyType:
             detail_resources=list(rules.detail_resources),
             personal_roles=list(rules.personal_roles),
             personal_fields=list(rules.personal_fields),
+            suppression_threshold=rules.suppression_threshold,
             is_default=rules == DEFAULT_RULES,
         )

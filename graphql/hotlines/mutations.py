@@ -55,5 +55,5 @@ class HotlineMutation:
                 session, hotline_id, input.period, input.calls, input.crisis_calls, input.referrals  # type: ignore[arg-type]
             )
 
-        call_counts, errors = await run_mutation(info, action, CallCountsType.from_row)
+        call_counts, errors = await run_mutation(info, action, lambda row: CallCountsType.from_row(row, info.context.principal))
         return HotlineCallCountsPayload(call_counts=call_counts, user_errors=errors)

@@ -25,7 +25,7 @@ async def call_counts_of(info: Info, hotline_id: uuid.UUID, periods: list[str] |
         HotlineCallCount,
         HotlineCallCount.hotline_id,
         hotline_id,
-        CallCountsType.from_row,
+        lambda row: CallCountsType.from_row(row, info.context.principal),
         order_by=HotlineCallCount.period,
         where=periods_where(HotlineCallCount.period, periods),
     )

@@ -17,5 +17,6 @@ class DisclosurePolicy(TenantOwned, Base):
     detail_resources: Mapped[str] = mapped_column(String(300), default=",".join(DEFAULT_RULES.detail_resources))
     personal_roles: Mapped[str] = mapped_column(String(200), default=",".join(DEFAULT_RULES.personal_roles))
     personal_fields: Mapped[str] = mapped_column(String(200), default=",".join(DEFAULT_RULES.personal_fields))
+    suppression_threshold: Mapped[int] = mapped_column(default=DEFAULT_RULES.suppression_threshold)
 
     __table_args__ = (UniqueConstraint("tenant_id"),)

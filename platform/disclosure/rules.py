@@ -6,6 +6,8 @@
   staff unmasked (API clients need the `staff.personal:read` scope instead).
 - `personal_fields`: which personal fields those roles (and clients) see; the rest stay masked.
   A tenant always sees its own staff's personal data in full (as its roles allow).
+- `suppression_threshold`: counts derived from students (a hotline's crisis calls and referrals)
+  from 1 to threshold − 1 are hidden from the bureaus above (runxin.platform.suppression).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from runxin.platform.errors import Invalid
+from runxin.platform.suppression import DEFAULT_THRESHOLD
 
 DETAIL_RESOURCES = ("schools", "stations", "centres", "hotlines", "staff", "training", "targets")
 PERSONAL_FIELDS = ("name", "gender", "birth_date", "phone")
@@ -23,6 +26,7 @@ class DisclosureRules:
     detail_resources: tuple[str, ...] = DETAIL_RESOURCES
     personal_roles: tuple[str, ...] = ("ADMIN",)
     personal_fields: tuple[str, ...] = PERSONAL_FIELDS
+    suppression_threshold: int = DEFAULT_THRESHOLD
 
     def shows_detail(self, resource: str) -> bool:
         return resource in self.detail_resources
@@ -40,9 +44,17 @@ def parse_list(text: str, allowed: tuple[str, ...], field: str) -> tuple[str, ..
     return items
 
 
-def rules_from(detail_resources: str, personal_roles: str, personal_fields: str, *, roles: tuple[str, ...]) -> DisclosureRules:
+def rules_from(
+    detail_resources: str, personal_roles: str, personal_fields: str, suppression_threshold: int, *, roles: tuple[str, ...]
+) -> DisclosureRules:
+    if not 1 <= suppression_threshold <= 50:
+        raise Invalid(
+            "suppression_threshold", "TOO_LARGE" if suppression_threshold > 50 else "TOO_SMALL",
+            f"The suppression threshold is {suppression_threshold}; use 1 (off) to 50 (counts below it are hidden).",
+        )
     return DisclosureRules(
         detail_resources=parse_list(detail_resources, DETAIL_RESOURCES, "detail_resources"),
         personal_roles=parse_list(personal_roles, roles, "personal_roles"),
         personal_fields=parse_list(personal_fields, PERSONAL_FIELDS, "personal_fields"),
+        suppression_threshold=suppression_threshold,
     )

@@ -107,3 +107,31 @@ async def test_the_city_chooses_which_personal_fields_ancestors_see(api, system_
     assert (own["name"], own["phone"], own["personalDataMasked"]) == ("李老师", "13900002222", False)
     bad = await set_policy(api, tree.city, personalFields=["salary"])
     assert bad["userErrors"][0]["code"] == "NOT_ALLOWED"
+
+
+async def test_small_student_counts_are_suppressed_above_the_school(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    from runxin.platform.hotlines.models import Hotline, HotlineCallCount
+
+    tree, school, _ = await seeded(system_session)
+    county = tree.counties[0]
+    hotline = Hotline(tenant_id=school.id, number="13800003333", always_open=True, status="ACTIVE")
+    system_session.add(hotline)
+    await system_session.flush()
+    system_session.add(HotlineCallCount(tenant_id=school.id, hotline_id=hotline.id, period="2025T1", calls=40, crisis_calls=3, referrals=0))
+    await system_session.commit()
+    query = """query ($c: String!) { tenant(code: $c) { hotlines(first: 5, scope: SUBTREE) {
+        nodes { callCounts { calls crisisCalls referrals suppressed } } } } }"""
+
+    def counts(body):  # type: ignore[no-untyped-def]
+        return body["data"]["tenant"]["hotlines"]["nodes"][0]["callCounts"][0]
+
+    # The county sees 3 crisis calls as suppressed (below the default threshold of 5); zero shows
+    assert counts(await api.gql(query, {"c": county.code}, as_=county)) == {
+        "calls": 40, "crisisCalls": None, "referrals": 0, "suppressed": ["crisisCalls"]
+    }
+    # The school itself sees its own count
+    assert counts(await api.gql(query, {"c": school.code}, as_=school))["crisisCalls"] == 3
+    # A city that sets the threshold to 1 turns suppression off
+    assert (await set_policy(api, tree.city, suppressionThreshold=1))["userErrors"] == []
+    assert counts(await api.gql(query, {"c": county.code}, as_=county))["crisisCalls"] == 3
+    assert (await set_policy(api, tree.city, suppressionThreshold=0))["userErrors"][0]["code"] == "TOO_SMALL"

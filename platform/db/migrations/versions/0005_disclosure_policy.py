@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("detail_resources", sa.String(length=300), nullable=False),
         sa.Column("personal_roles", sa.String(length=200), nullable=False),
         sa.Column("personal_fields", sa.String(length=200), nullable=False),
+        sa.Column("suppression_threshold", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("root_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
