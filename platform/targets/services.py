@@ -24,21 +24,6 @@ SETTER_KINDS = ("PROVINCE", "CITY", "COUNTY")
 FIRST_DUE_DATE, LAST_DUE_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 # Values of a non-ratio indicator are bounded by what is plausible for it.
 MEAN_MAXIMA = {"CREDITS_PER_TEACHER": 500}
-# Used only while platform/indicators/definitions.py cannot be imported.
-_FALLBACK_RATIOS = (
-    "CENTRE_COVERAGE",
-    "COUNTY_HOTLINE_COVERAGE",
-    "VOLUNTEER_TEAM_COVERAGE",
-    "SCHOOL_HOTLINE_COVERAGE",
-    "STATION_COVERAGE",
-    "STATION_STANDARD_RATE",
-    "FULL_TIME_TEACHER_COVERAGE",
-    "STAFF_RATIO_COMPLIANCE",
-    "COUNSELLOR_COVERAGE",
-    "TRAINING_COVERAGE",
-    "MODEL_SCHOOL_SHARE",
-)
-_FALLBACK_COUNTY_UNIT = ("CENTRE_COVERAGE", "COUNTY_HOTLINE_COVERAGE", "VOLUNTEER_TEAM_COVERAGE")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,19 +35,13 @@ class IndicatorBounds:
 
 def indicator_bounds() -> dict[str, IndicatorBounds]:
     """Every known indicator code with the values a target for it may take."""
-    try:
-        # Imported here, not at module level: the indicator engine reads targets, and this keeps the
-        # two domains free of an import cycle.
-        from runxin.platform.indicators.definitions import INDICATORS
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("runxin.platform.indicators", "runxin.platform.indicators.definitions"):
-            raise
-        bounds = {code: IndicatorBounds(0, 1, "COUNTY" if code in _FALLBACK_COUNTY_UNIT else "SCHOOL") for code in _FALLBACK_RATIOS}
-        return {**bounds, "CREDITS_PER_TEACHER": IndicatorBounds(0, MEAN_MAXIMA["CREDITS_PER_TEACHER"], "TEACHER")}
-    definitions = INDICATORS.values() if isinstance(INDICATORS, Mapping) else INDICATORS
+    # Imported here, not at module level: the indicator engine reads targets, and this keeps the two
+    # domains free of an import cycle.
+    from runxin.platform.indicators.definitions import INDICATORS
+
     return {
         d.code: IndicatorBounds(0, 1 if str(d.value_kind) == "RATIO" else MEAN_MAXIMA.get(d.code), str(d.unit))
-        for d in definitions
+        for d in INDICATORS
     }
 
 
