@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 import strawberry
 
 from runxin.graphql.context import Info
+from runxin.graphql.enums import enum_of
 from runxin.graphql.tenants.record import TenantRecord, record_fields
+from runxin.platform.centres.models import CENTRE_STATUSES
 
-
-@strawberry.enum
-class CentreStatus(enum.Enum):
-    PLANNED = "PLANNED"
-    UNDER_CONSTRUCTION = "UNDER_CONSTRUCTION"
-    OPERATIONAL = "OPERATIONAL"
-    SUSPENDED = "SUSPENDED"
+CentreStatus = enum_of("CentreStatus", CENTRE_STATUSES)
 
 
 @strawberry.type(name="CentreActivity", description="What a centre delivered to its county's schools in one period.")

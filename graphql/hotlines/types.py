@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 import strawberry
 
 from runxin.graphql.context import Info
+from runxin.graphql.enums import enum_of
 from runxin.graphql.errors import camel
 from runxin.graphql.tenants.record import TenantRecord, record_fields
+from runxin.platform.hotlines.models import HOTLINE_STATUSES
 from runxin.platform.suppression import suppress
 
-
-@strawberry.enum
-class HotlineStatus(enum.Enum):
-    PLANNED = "PLANNED"
-    ACTIVE = "ACTIVE"
-    SUSPENDED = "SUSPENDED"
+HotlineStatus = enum_of("HotlineStatus", HOTLINE_STATUSES)
 
 
 # Counts derived from students: hidden from the bureaus above when small (platform/suppression.py).

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import enum
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from runxin.graphql.context import Info
+from runxin.graphql.enums import enum_of
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 from runxin.platform.codes import SCHOOL_CATEGORIES
+from runxin.platform.schools.services import MODEL_SCHOOL_LEVELS, STAGES
 from runxin.platform.validation import split_codes
 
 if TYPE_CHECKING:
     from runxin.graphql.tenants.types import TenantNode
 
 
-@strawberry.enum(description="A stage of schooling a school teaches.")
-class SchoolStage(enum.Enum):
-    KINDERGARTEN = "KINDERGARTEN"
-    PRIMARY = "PRIMARY"
-    JUNIOR = "JUNIOR"
-    SENIOR = "SENIOR"
-    VOCATIONAL = "VOCATIONAL"
-    SPECIAL = "SPECIAL"
+SchoolStage = enum_of("SchoolStage", STAGES, description="A stage of schooling a school teaches.")
 
 
-@strawberry.enum(description="The highest level that recognised a school as a mental-health model school (心理健康特色学校).")
-class ModelSchoolLevel(enum.Enum):
-    NONE = "NONE"
-    COUNTY = "COUNTY"
-    CITY = "CITY"
-    PROVINCE = "PROVINCE"
-    NATIONAL = "NATIONAL"
+ModelSchoolLevel = enum_of("ModelSchoolLevel", MODEL_SCHOOL_LEVELS, description="The highest level that recognised a school as a mental-health model school (心理健康特色学校).")
 
 
 @strawberry.type(name="SchoolProfile", description="What kind of school a school tenant is: category, stages, rank, scale.")

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 import strawberry
 
 from runxin.graphql.context import Context
+from runxin.graphql.enums import enum_of
 from runxin.graphql.errors import camel
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 from runxin.platform.disclosure.rules import PERSONAL_FIELDS
+from runxin.platform.staffing.models import GENDERS, STAFF_KINDS
 from runxin.platform.validation import split_codes
 from runxin.tenants.disclosure import mask_name, staff_disclosure
 
-
-@strawberry.enum
-class StaffKind(enum.Enum):
-    FULL_TIME = "FULL_TIME"
-    PART_TIME = "PART_TIME"
-    HIRED_COUNSELLOR = "HIRED_COUNSELLOR"
-    HOMEROOM = "HOMEROOM"
+StaffKind = enum_of("StaffKind", STAFF_KINDS)
 
 
-@strawberry.enum
-class Gender(enum.Enum):
-    FEMALE = "FEMALE"
-    MALE = "MALE"
-    UNDISCLOSED = "UNDISCLOSED"
+Gender = enum_of("Gender", GENDERS)
 
 
 @strawberry.type(name="Staff", description="A mental-health teacher, hired counsellor or homeroom teacher.")

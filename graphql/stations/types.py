@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Any
 
 import strawberry
 
+from runxin.graphql.enums import enum_of
 from runxin.graphql.tenants.record import TenantRecord, record_fields
+from runxin.platform.stations.models import STATION_KINDS, STATION_STATUSES
+
+StationKind = enum_of("StationKind", STATION_KINDS)
 
 
-@strawberry.enum
-class StationKind(enum.Enum):
-    SUNSHINE_STATION = "SUNSHINE_STATION"
-    COUNSELLING_ROOM = "COUNSELLING_ROOM"
-    BASIC_PLACE = "BASIC_PLACE"
-
-
-@strawberry.enum
-class StationStatus(enum.Enum):
-    PLANNED = "PLANNED"
-    OPERATIONAL = "OPERATIONAL"
-    SUSPENDED = "SUSPENDED"
+StationStatus = enum_of("StationStatus", STATION_STATUSES)
 
 
 @strawberry.type(name="Station", description="A sunshine counselling station or counselling room of a school.")

@@ -11,8 +11,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 from runxin.graphql.context import Info
+from runxin.graphql.enums import enum_of
 from runxin.graphql.tenants.record import TenantRecord, record_fields
 from runxin.platform.indicators import BY_CODE, Gap, Indicator, IndicatorValue
+from runxin.platform.indicators.definitions import Unit, ValueKind
+from runxin.platform.indicators.engine import ValueState
 
 if TYPE_CHECKING:
     from runxin.graphql.tenants.types import TenantNode
@@ -20,26 +23,13 @@ if TYPE_CHECKING:
 TenantType = Annotated["TenantNode", strawberry.lazy("runxin.graphql.tenants.types")]
 
 
-@strawberry.enum(name="IndicatorUnit", description="What an indicator counts.")
-class IndicatorUnitEnum(enum.Enum):
-    COUNTY = "COUNTY"
-    SCHOOL = "SCHOOL"
-    TEACHER = "TEACHER"
+IndicatorUnitEnum = enum_of("IndicatorUnit", Unit, description="What an indicator counts.")
 
 
-@strawberry.enum(
-    name="IndicatorValueKind", description="RATIO: units meeting a condition / eligible units; MEAN: an amount per unit."
-)
-class IndicatorValueKindEnum(enum.Enum):
-    RATIO = "RATIO"
-    MEAN = "MEAN"
+IndicatorValueKindEnum = enum_of("IndicatorValueKind", ValueKind, description="RATIO: units meeting a condition / eligible units; MEAN: an amount per unit.")
 
 
-@strawberry.enum(name="IndicatorState", description="Whether an indicator has a value for a subtree.")
-class IndicatorStateEnum(enum.Enum):
-    REPORTED = "REPORTED"
-    NOT_REPORTED = "NOT_REPORTED"
-    NOT_APPLICABLE = "NOT_APPLICABLE"
+IndicatorStateEnum = enum_of("IndicatorState", ValueState, description="Whether an indicator has a value for a subtree.")
 
 
 @strawberry.type(description="An indicator of the bureaus' targets, defined once for every level of the tree.")

@@ -6,7 +6,6 @@ own module, so this file stays a table of contents.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
 from runxin.graphql.disclosure.types import DisclosurePolicyType
+from runxin.graphql.enums import enum_of
 from runxin.graphql.hotlines.queries import hotlines_of
 from runxin.graphql.hotlines.types import HotlineNode
 from runxin.graphql.node import Node
@@ -33,15 +33,10 @@ from runxin.graphql.tenants.fields import records_field
 from runxin.graphql.tenants.prefetch import staff_counts_of_row, wants
 from runxin.graphql.training.queries import programmes_of, training_sessions_of
 from runxin.graphql.training.types import CreditSummary, TrainingProgrammeNode, TrainingSessionNode
+from runxin.platform.tree.models import TenantKind
 from runxin.platform.tree.paths import ancestor_ids
 
-
-@strawberry.enum(name="TenantKind")
-class TenantKindEnum(enum.Enum):
-    PROVINCE = "PROVINCE"
-    CITY = "CITY"
-    COUNTY = "COUNTY"
-    SCHOOL = "SCHOOL"
+TenantKindEnum = enum_of("TenantKind", TenantKind)
 
 
 @strawberry.type(name="Tenant", description="A city, county or school bureau: a node of the tenant tree.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
 from typing import Any
 
@@ -11,26 +10,15 @@ import strawberry
 
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
+from runxin.graphql.enums import enum_of
 from runxin.graphql.ids import encode_id
 from runxin.graphql.tenants.record import TenantRecord, record_fields
+from runxin.platform.training.models import AUDIENCES, PROGRAMME_LEVELS
+
+TrainingLevel = enum_of("TrainingLevel", PROGRAMME_LEVELS, description="Who runs a training programme: national (国培), provincial (省培), city, county or school.")
 
 
-@strawberry.enum(description="Who runs a training programme: national (国培), provincial (省培), city, county or school.")
-class TrainingLevel(enum.Enum):
-    NATIONAL = "NATIONAL"
-    PROVINCIAL = "PROVINCIAL"
-    CITY = "CITY"
-    COUNTY = "COUNTY"
-    SCHOOL = "SCHOOL"
-
-
-@strawberry.enum(description="Whom a programme trains.")
-class TrainingAudience(enum.Enum):
-    MENTAL_HEALTH_TEACHERS = "MENTAL_HEALTH_TEACHERS"
-    HOMEROOM_TEACHERS = "HOMEROOM_TEACHERS"
-    PRINCIPALS = "PRINCIPALS"
-    NEW_TEACHERS = "NEW_TEACHERS"
-    ALL_STAFF = "ALL_STAFF"
+TrainingAudience = enum_of("TrainingAudience", AUDIENCES, description="Whom a programme trains.")
 
 
 @strawberry.type(name="TrainingProgramme", description="A training programme a tenant runs, or sends its people to, in a year.")
