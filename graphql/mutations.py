@@ -70,6 +70,25 @@ def _written(result: Any, node: Any) -> tuple[str | None, list[uuid.UUID]]:
     return None, []
 
 
+def creating(input: Any, create: Callable[..., Awaitable[R]]) -> Callable[[AsyncSession], Awaitable[R]]:
+    """The action of a `<thing>Create` mutation: the service gets the input's tenant and set fields."""
+
+    async def action(session: AsyncSession) -> R:
+        tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
+        return await create(session, tenant_id=tenant_id, values=input_values(input, exclude=("tenant_id",)))
+
+    return action
+
+
+def updating(input: Any, type_name: str, update: Callable[..., Awaitable[R]]) -> Callable[[AsyncSession], Awaitable[R]]:
+    """The action of a `<thing>Update` mutation: only the fields the client set change."""
+
+    async def action(session: AsyncSession) -> R:
+        return await update(session, id_arg(input.id, type_name, "id"), input_values(input, exclude=("id",)))
+
+    return action
+
+
 def id_arg(global_id: str, type_name: str | tuple[str, ...], field: str) -> Any:
     """Decode an id argument; bad ids raise Invalid, reported as userErrors by run_mutation."""
     return decode_id(global_id, expected=type_name, field=field)[1]

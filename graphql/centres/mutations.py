@@ -8,7 +8,7 @@ from runxin.graphql.centres.inputs import CentreActivityRecordInput, CentreCreat
 from runxin.graphql.centres.types import CentreActivityType, CentreNode
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
-from runxin.graphql.mutations import id_arg, input_values, run_mutation
+from runxin.graphql.mutations import creating, id_arg, run_mutation, updating
 from runxin.graphql.permissions import can_write
 from runxin.platform.centres.services import create_centre, record_centre_activity, update_centre
 
@@ -29,20 +29,12 @@ class CentreActivityPayload:
 class CentreMutation:
     @strawberry.mutation(permission_classes=[can_write("centres")], description="Record a county's counselling centre.")
     async def centre_create(self, info: Info, input: CentreCreateInput) -> CentrePayload:
-        async def action(session):  # type: ignore[no-untyped-def]
-            tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
-            return await create_centre(session, tenant_id=tenant_id, values=input_values(input, exclude=("tenant_id",)))
-
-        centre, errors = await run_mutation(info, action, CentreNode.from_row)
+        centre, errors = await run_mutation(info, creating(input, create_centre), CentreNode.from_row)
         return CentrePayload(centre=centre, user_errors=errors)
 
     @strawberry.mutation(permission_classes=[can_write("centres")], description="Change a centre; only the fields given change.")
     async def centre_update(self, info: Info, input: CentreUpdateInput) -> CentrePayload:
-        async def action(session):  # type: ignore[no-untyped-def]
-            centre_id = id_arg(input.id, "CounsellingCentre", "id")
-            return await update_centre(session, centre_id, input_values(input, exclude=("id",)))
-
-        centre, errors = await run_mutation(info, action, CentreNode.from_row)
+        centre, errors = await run_mutation(info, updating(input, "CounsellingCentre", update_centre), CentreNode.from_row)
         return CentrePayload(centre=centre, user_errors=errors)
 
     @strawberry.mutation(

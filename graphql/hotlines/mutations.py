@@ -8,7 +8,7 @@ from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
 from runxin.graphql.hotlines.inputs import HotlineCallCountsRecordInput, HotlineCreateInput, HotlineUpdateInput
 from runxin.graphql.hotlines.types import CallCountsType, HotlineNode
-from runxin.graphql.mutations import id_arg, input_values, run_mutation
+from runxin.graphql.mutations import creating, id_arg, run_mutation, updating
 from runxin.graphql.permissions import can_write
 from runxin.platform.hotlines.services import create_hotline, record_call_counts, update_hotline
 
@@ -29,20 +29,12 @@ class HotlineCallCountsPayload:
 class HotlineMutation:
     @strawberry.mutation(permission_classes=[can_write("hotlines")], description="Record a county's or school's hotline.")
     async def hotline_create(self, info: Info, input: HotlineCreateInput) -> HotlinePayload:
-        async def action(session):  # type: ignore[no-untyped-def]
-            tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
-            return await create_hotline(session, tenant_id=tenant_id, values=input_values(input, exclude=("tenant_id",)))
-
-        hotline, errors = await run_mutation(info, action, HotlineNode.from_row)
+        hotline, errors = await run_mutation(info, creating(input, create_hotline), HotlineNode.from_row)
         return HotlinePayload(hotline=hotline, user_errors=errors)
 
     @strawberry.mutation(permission_classes=[can_write("hotlines")], description="Change a hotline; only the fields given change.")
     async def hotline_update(self, info: Info, input: HotlineUpdateInput) -> HotlinePayload:
-        async def action(session):  # type: ignore[no-untyped-def]
-            hotline_id = id_arg(input.id, "Hotline", "id")
-            return await update_hotline(session, hotline_id, input_values(input, exclude=("id",)))
-
-        hotline, errors = await run_mutation(info, action, HotlineNode.from_row)
+        hotline, errors = await run_mutation(info, updating(input, "Hotline", update_hotline), HotlineNode.from_row)
         return HotlinePayload(hotline=hotline, user_errors=errors)
 
     @strawberry.mutation(

@@ -8,7 +8,7 @@ import strawberry
 
 from runxin.graphql.context import Info
 from runxin.graphql.errors import UserError
-from runxin.graphql.mutations import id_arg, input_values, run_mutation
+from runxin.graphql.mutations import creating, id_arg, input_values, run_mutation, updating
 from runxin.graphql.permissions import can_write
 from runxin.graphql.training.inputs import (
     TrainingAttendanceRegisterInput,
@@ -49,20 +49,12 @@ class TrainingAttendancePayload:
 class TrainingMutation:
     @strawberry.mutation(permission_classes=[can_write("training")], description="Record a training programme a tenant runs or attends.")
     async def training_programme_create(self, info: Info, input: TrainingProgrammeCreateInput) -> TrainingProgrammePayload:
-        async def action(session):  # type: ignore[no-untyped-def]
-            tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
-            return await create_programme(session, tenant_id=tenant_id, values=input_values(input, exclude=("tenant_id",)))
-
-        programme, errors = await run_mutation(info, action, TrainingProgrammeNode.from_row)
+        programme, errors = await run_mutation(info, creating(input, create_programme), TrainingProgrammeNode.from_row)
         return TrainingProgrammePayload(training_programme=programme, user_errors=errors)
 
     @strawberry.mutation(permission_classes=[can_write("training")], description="Change a programme; only the fields given change.")
     async def training_programme_update(self, info: Info, input: TrainingProgrammeUpdateInput) -> TrainingProgrammePayload:
-        async def action(session):  # type: ignore[no-untyped-def]
-            programme_id = id_arg(input.id, "TrainingProgramme", "id")
-            return await update_programme(session, programme_id, input_values(input, exclude=("id",)))
-
-        programme, errors = await run_mutation(info, action, TrainingProgrammeNode.from_row)
+        programme, errors = await run_mutation(info, updating(input, "TrainingProgramme", update_programme), TrainingProgrammeNode.from_row)
         return TrainingProgrammePayload(training_programme=programme, user_errors=errors)
 
     @strawberry.mutation(permission_classes=[can_write("training")], description="Add a session to a programme.")
@@ -78,11 +70,7 @@ class TrainingMutation:
 
     @strawberry.mutation(permission_classes=[can_write("training")], description="Change a session; only the fields given change.")
     async def training_session_update(self, info: Info, input: TrainingSessionUpdateInput) -> TrainingSessionPayload:
-        async def action(session):  # type: ignore[no-untyped-def]
-            session_id = id_arg(input.id, "TrainingSession", "id")
-            return await update_training_session(session, session_id, input_values(input, exclude=("id",)))
-
-        training_session, errors = await run_mutation(info, action, TrainingSessionNode.from_row)
+        training_session, errors = await run_mutation(info, updating(input, "TrainingSession", update_training_session), TrainingSessionNode.from_row)
         return TrainingSessionPayload(training_session=training_session, user_errors=errors)
 
     @strawberry.mutation(
