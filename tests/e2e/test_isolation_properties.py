@@ -1176,7 +1176,7 @@ COMMON = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     # No example database: a stored failing example would replay on the next run with new codes,
-    # which is fine, but the lead wants the normal run to depend on nothing but this file.
+    # which is fine, but the normal run should depend on nothing but this file.
     "database": None,
 }
 _APP_SCHEMA: list[Schema] = []
