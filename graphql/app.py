@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -54,6 +54,15 @@ MAX_BODY_BYTES = 1_000_000
 PRINCIPAL_CACHE_SECONDS = 30.0
 
 
+class TenantPlace(NamedTuple):
+    """Where a caller's tenant sits and what its city publishes, cached per tenant for 30 s."""
+
+    path: str
+    kind: str
+    rules: DisclosureRules
+    fetched_at: float
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -61,9 +70,9 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     tokens: TokenService
     schema: Any
-    # tenant id -> (path, kind, city rules, fetched at): a moved tenant's new place, or a changed
-    # city policy, is seen within 30 s (at once in the process that made the change).
-    tenant_places: dict[uuid.UUID, tuple[str, str, DisclosureRules, float]]
+    # A moved tenant's new place, or a changed city policy, is seen within 30 s (at once in the
+    # process that made the change).
+    tenant_places: dict[uuid.UUID, TenantPlace]
     # sha256 hex -> document: the trusted documents (RUNXIN_TRUSTED_DOCUMENTS_FILE).
     trusted_documents: dict[str, str] = field(default_factory=dict)
     # The token endpoint and the bureau's OIDC verifier (graphql/identity.py), set at start-up.
@@ -83,7 +92,7 @@ async def _principal(runtime: Runtime, request: Request) -> Principal | None:
         raise PermissionDenied("Send the token as `Authorization: Bearer <token>`.")
     claims = await verify_bearer(runtime, token.strip())
     place = runtime.tenant_places.get(claims.tenant_id)
-    if place is None or time.monotonic() - place[3] > PRINCIPAL_CACHE_SECONDS:
+    if place is None or time.monotonic() - place.fetched_at > PRINCIPAL_CACHE_SECONDS:
         async with runtime.sessionmaker() as session:
             # Who the caller is, and what its city publishes, is read before any scope exists.
             as_system(session, "principal lookup")
@@ -91,17 +100,17 @@ async def _principal(runtime: Runtime, request: Request) -> Principal | None:
             if row is None:
                 raise PermissionDenied("The token's tenant no longer exists; ask your bureau for a new account.")
             rules = await load_rules(session, ancestor_ids(row.path)[0])
-        place = (row.path, row.kind, rules, time.monotonic())
+        place = TenantPlace(row.path, row.kind, rules, time.monotonic())
         runtime.tenant_places[claims.tenant_id] = place
     return Principal(
         subject=claims.subject,
         tenant_id=claims.tenant_id,
-        tenant_path=place[0],
-        tenant_kind=place[1],
+        tenant_path=place.path,
+        tenant_kind=place.kind,
         roles=claims.roles,
         scopes=claims.scopes,
         client_id=claims.client_id,
-        disclosure=place[2],
+        disclosure=place.rules,
     )
 
 
@@ -120,10 +129,9 @@ async def _read_request(request: Request) -> dict[str, Any] | JSONResponse:
             "documentId": params.get("documentId"),
             "extensions": extensions,
         }
-    if request.headers.get("content-length", "0").isdigit() and int(request.headers.get("content-length", "0")) > MAX_BODY_BYTES:
-        return _error(413, "PAYLOAD_TOO_LARGE", f"The request body is over {MAX_BODY_BYTES} bytes; send a smaller document.")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+    declared = request.headers.get("content-length", "0")
+    # The declared length refuses a large body before reading it; the read length catches a lie.
+    if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(body := await request.body()) > MAX_BODY_BYTES:
         return _error(413, "PAYLOAD_TOO_LARGE", f"The request body is over {MAX_BODY_BYTES} bytes; send a smaller document.")
     if "application/json" not in request.headers.get("content-type", ""):
         return _error(415, "UNSUPPORTED_MEDIA_TYPE", "POST a JSON body with Content-Type: application/json.")
