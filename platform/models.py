@@ -3,9 +3,12 @@
 from runxin.platform.audit.models import AuditEvent
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.db.base import Base, TenantOwned
+from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
 from runxin.platform.disclosure.models import DisclosurePolicy
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.identity.models import ApiClient
+from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
+from runxin.platform.rollup.models import Aggregate, RollupDirty
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
@@ -14,14 +17,23 @@ from runxin.platform.training.models import TrainingAttendance, TrainingProgramm
 from runxin.platform.tree.models import Tenant, TenantParentLink
 
 __all__ = [
-    "AuditEvent",
+    "Aggregate",
+    "AggregateSnapshot",
     "ApiClient",
+    "AuditEvent",
     "Base",
     "CentreActivity",
     "CounsellingCentre",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryEndpoint",
     "DisclosurePolicy",
     "Hotline",
     "HotlineCallCount",
+    "Report",
+    "ReportEvent",
+    "ReportingWindow",
+    "RollupDirty",
     "SchoolEnrolment",
     "SchoolProfile",
     "Staff",
