@@ -30,6 +30,7 @@ class Permission(enum.StrEnum):
     PERSONAL_DESCENDANTS = "personal:descendants"  # ... and of descendants' staff
     AUDIT_READ = "audit:read"
     POLICY_WRITE = "policy:write"  # a city's disclosure policy: people only, never a client scope
+    APPROVE = "approve"  # approve, return, accept and reopen the reports of the level below
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -40,10 +41,26 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 # What API clients may be granted: coarse resource scopes, read or write each.
-RESOURCES = ("tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "indicators")
+RESOURCES = (
+    "tenants",
+    "schools",
+    "stations",
+    "centres",
+    "hotlines",
+    "staff",
+    "training",
+    "targets",
+    "indicators",
+    "reports",
+    "deliveries",
+)
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"
-SCOPES = frozenset({f"{resource}:{action}" for resource in RESOURCES for action in ("read", "write")} | {PERSONAL_SCOPE, AUDIT_SCOPE})
+APPROVE_SCOPE = "reports:approve"
+SCOPES = frozenset(
+    {f"{resource}:{action}" for resource in RESOURCES for action in ("read", "write")}
+    | {PERSONAL_SCOPE, AUDIT_SCOPE, APPROVE_SCOPE}
+)
 
 
 def _scope_permissions(scopes: frozenset[str]) -> frozenset[Permission]:
@@ -56,6 +73,8 @@ def _scope_permissions(scopes: frozenset[str]) -> frozenset[Permission]:
         granted |= {Permission.PERSONAL_OWN, Permission.PERSONAL_DESCENDANTS}
     if AUDIT_SCOPE in scopes:
         granted.add(Permission.AUDIT_READ)
+    if APPROVE_SCOPE in scopes:
+        granted.add(Permission.APPROVE)
     return frozenset(granted)
 
 
@@ -77,6 +96,8 @@ def has(principal: Principal, permission: Permission) -> bool:
 
 
 def scope_for(permission: Permission, resource: str) -> str:
+    if permission is Permission.APPROVE:
+        return APPROVE_SCOPE
     return f"{resource}:{'write' if permission is Permission.WRITE else 'read'}"
 
 
