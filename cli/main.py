@@ -1,4 +1,4 @@
-"""The `runxin` command line: serve, worker, db, seed, demo, token, schema, clients, keys, audit."""
+"""The `runxin` command line: serve, worker, rollup, db, seed, demo, token, schema, clients, keys, audit, deliveries."""
 
 from __future__ import annotations
 
@@ -52,7 +52,11 @@ def db_upgrade(revision: str = "head", data_dir: DataDir = None, database_url: D
 
 
 @db_app.command("downgrade")
-def db_downgrade(revision: str = typer.Argument(..., help="Target revision, e.g. base."), data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+def db_downgrade(
+    revision: str = typer.Argument(..., help="Target revision, e.g. base."),
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
     """Migrate the database down to REVISION (base removes every table)."""
     from runxin.platform.db.migrate import downgrade
 
@@ -94,6 +98,23 @@ def serve(
         run_server(settings_from(data_dir, database_url), host, port)
     except RunxinError as exc:
         fail(exc.message)
+
+
+@app.command()
+def rollup(
+    full: Annotated[bool, typer.Option("--full", help="Recompute every tenant's figures from the raw records.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Only report cells that differ (exit 1 if any); do not repair.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Recompute the rollups set-based and report every cell where the incremental value differs."""
+    from runxin.cli.rollup import run_full_rollup
+
+    if not full:
+        fail("say --full: the incremental rollup runs in the workers; this command recomputes everything.")
+    result = run_full_rollup(settings_from(data_dir, database_url), repair=not check, console=console)
+    if check and result.mismatches:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -171,6 +192,16 @@ def _register_audit_commands() -> None:
 
 
 _register_audit_commands()
+
+
+def _register_delivery_commands() -> None:
+    # Late for the same reason: cli/deliveries.py reuses the clients module's session runner.
+    from runxin.cli.deliveries import deliveries_app
+
+    app.add_typer(deliveries_app, name="deliveries")
+
+
+_register_delivery_commands()
 
 if __name__ == "__main__":
     app()

@@ -23,28 +23,39 @@ def check_migrated(settings: Settings) -> None:
 
 
 def run_server(settings: Settings, host: str, port: int) -> None:
+    """Serve the API; on the embedded default the chain's worker and sweeper run in this process."""
     from runxin.graphql.app import create_app
+    from runxin.platform.telemetry import configure_tracing, shutdown_tracing
+    from runxin.workers.embedded import start_for_server
 
     check_migrated(settings)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    configure_tracing("runxin-api")
+    chain = start_for_server(settings)
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    finally:
+        chain.stop()
+        shutdown_tracing()
 
 
 def run_worker(settings: Settings, threads: int) -> None:
-    """Consume jobs from the configured broker until SIGINT or SIGTERM."""
-    from dramatiq.worker import Worker
-
-    from runxin.workers.broker import make_broker
+    """Consume the chain's jobs from the configured broker, and sweep, until SIGINT or SIGTERM."""
+    from runxin.platform.telemetry import configure_tracing, shutdown_tracing
+    from runxin.workers.embedded import start_chain
 
     if not settings.broker_url:
-        raise ConfigurationError("RUNXIN_BROKER_URL is empty: set amqp://guest:guest@127.0.0.1:5672/ or redis://127.0.0.1:6379/0.")
-    broker = make_broker(settings.broker_url)
-    worker = Worker(broker, worker_threads=threads)
+        raise ConfigurationError(
+            "RUNXIN_BROKER_URL is empty: set amqp://guest:guest@127.0.0.1:5672/ or redis://127.0.0.1:6379/0 "
+            "(with it empty, `runxin serve` runs the worker in-process)."
+        )
+    check_migrated(settings)
+    configure_tracing("runxin-worker")
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    worker.start()
+    chain = start_chain(settings.replace(worker_threads=threads), consume=True)
     try:
         stop.wait()
     finally:
-        worker.stop()
-        broker.close()
+        chain.stop()
+        shutdown_tracing()

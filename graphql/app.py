@@ -20,6 +20,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from opentelemetry import trace
+from opentelemetry.propagate import extract
+from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
@@ -49,6 +52,7 @@ from runxin.tenants.scoping import ScopedSession, as_system
 from runxin.tenants.tokens import TokenService, token_service
 
 log = logging.getLogger("runxin.api")
+tracer = trace.get_tracer("runxin.api")
 
 MAX_BODY_BYTES = 1_000_000
 PRINCIPAL_CACHE_SECONDS = 30.0
@@ -139,7 +143,7 @@ async def _read_request(request: Request) -> dict[str, Any] | JSONResponse:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         # RecursionError: JSON nested thousands deep, which no input type of the schema needs.
-        return _error(400, "BAD_REQUEST", "The body is not valid JSON; send {\"query\": \"...\", \"variables\": {...}}.")
+        return _error(400, "BAD_REQUEST", 'The body is not valid JSON; send {"query": "...", "variables": {...}}.')
     if not isinstance(payload, dict):
         return _error(400, "BAD_REQUEST", "Batched requests are not supported; send one JSON object per request.")
     return payload
@@ -160,7 +164,7 @@ async def graphql_endpoint(request: Request) -> Response:
         return _error(exc.status, exc.code, exc.message)
     query, variables = payload.get("query"), payload.get("variables")
     if (not isinstance(query, str) or not query.strip()) and document_id(payload) is None:
-        return _error(400, "BAD_REQUEST", "The request has no query; send {\"query\": \"{ viewer { subject } }\"}.")
+        return _error(400, "BAD_REQUEST", 'The request has no query; send {"query": "{ viewer { subject } }"}.')
     if variables is not None and not isinstance(variables, dict):
         return _error(400, "BAD_REQUEST", "variables must be a JSON object.")
     try:
@@ -180,8 +184,22 @@ async def graphql_endpoint(request: Request) -> Response:
 
 
 async def _execute(runtime: Runtime, request: Request, payload: dict[str, Any], principal: Principal | None) -> Response:
-    """Run the operation, then write its audit event (graphql/audit/recording.py)."""
-    occurred_at, trace_id = dt.datetime.now(dt.UTC), trace_id_of(request)
+    """Run the operation in its span (the root of the chain's trace: outbox rows and jobs carry it
+    on), then write its audit event (graphql/audit/recording.py)."""
+    # The span names the operation, never its text or variables.
+    attributes = {"graphql.operation.name": str(payload.get("operationName") or "")}
+    with tracer.start_as_current_span(
+        "graphql.operation", context=extract(request.headers), kind=SpanKind.SERVER, attributes=attributes
+    ) as span:
+        span_context = span.get_span_context()
+        trace_id = format(span_context.trace_id, "032x") if span_context.is_valid else trace_id_of(request)
+        return await _execute_in_span(runtime, request, payload, principal, trace_id)
+
+
+async def _execute_in_span(
+    runtime: Runtime, request: Request, payload: dict[str, Any], principal: Principal | None, trace_id: str
+) -> Response:
+    occurred_at = dt.datetime.now(dt.UTC)
     context = Context(
         settings=runtime.settings,
         principal=principal,
@@ -224,7 +242,11 @@ async def _run(runtime: Runtime, request: Request, payload: dict[str, Any], cont
             )
     except TimeoutError:
         # A mutation's transaction is rolled back when its task is cancelled: nothing half-written.
-        return _error(503, "OPERATION_TIMEOUT", f"The operation ran past {limit:g} s; ask for less (smaller pages, fewer fields) or retry later.")
+        return _error(
+            503,
+            "OPERATION_TIMEOUT",
+            f"The operation ran past {limit:g} s; ask for less (smaller pages, fewer fields) or retry later.",
+        )
     finally:
         await db.close()
     note_outcome(context.audit, result.errors)

@@ -19,6 +19,7 @@ from strawberry.dataloader import DataLoader
 
 from runxin.platform.audit.collector import AuditCollector
 from runxin.platform.config import Settings
+from runxin.platform.db.engine import WRITE_TRANSACTION
 from runxin.platform.standards import Standard, standard
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import bind_principal
@@ -78,6 +79,7 @@ class RequestDatabase:
             if session.in_transaction():
                 await session.commit()  # end the read transaction so the write sees fresh data
             try:
+                await session.connection(execution_options={WRITE_TRANSACTION: True})
                 yield session
                 await session.commit()
             except BaseException:
@@ -111,7 +113,7 @@ class Context:
     def standard(self) -> Standard:
         return standard(self.settings.standards_version)
 
-    def loader(self, name: str, factory: Callable[["Context"], DataLoader[Any, Any]]) -> DataLoader[Any, Any]:
+    def loader(self, name: str, factory: Callable[[Context], DataLoader[Any, Any]]) -> DataLoader[Any, Any]:
         """The request's DataLoader called `name`, made on first use."""
         loader = self._loaders.get(name)
         if loader is None:

@@ -31,11 +31,14 @@ from runxin.graphql.audit.recording import AuditOperation
 from runxin.graphql.centres.mutations import CentreMutation
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.cost import CostLimiter, QueryCost
+from runxin.graphql.delivery.mutations import DeliveryMutation
+from runxin.graphql.delivery.queries import DeliveryQuery
 from runxin.graphql.disclosure.mutations import DisclosureMutation
 from runxin.graphql.errors import is_unexpected, log, should_mask
 from runxin.graphql.fanout import FragmentFanOutLimiter
 from runxin.graphql.hotlines.mutations import HotlineMutation
 from runxin.graphql.hotlines.types import HotlineNode
+from runxin.graphql.reporting.mutations import ReportMutation
 from runxin.graphql.schools.mutations import SchoolMutation
 from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
 from runxin.graphql.staffing.mutations import StaffMutation
@@ -51,7 +54,7 @@ from runxin.graphql.training.mutations import TrainingMutation
 from runxin.graphql.training.types import TrainingAttendanceNode, TrainingProgrammeNode, TrainingSessionNode
 from runxin.platform.config import Settings
 
-Query = merge_types("Query", (TenantQuery, IndicatorQuery, AuditQuery))
+Query = merge_types("Query", (TenantQuery, IndicatorQuery, AuditQuery, DeliveryQuery))
 Mutation = merge_types(
     "Mutation",
     (
@@ -64,6 +67,8 @@ Mutation = merge_types(
         TrainingMutation,
         TargetMutation,
         DisclosureMutation,
+        ReportMutation,
+        DeliveryMutation,
     ),
 )
 

@@ -60,6 +60,13 @@ class Settings:
     # The audit log: honour X-Forwarded-For (behind one reverse proxy only), and days kept.
     trust_proxy: bool = False
     audit_retention_days: int = 400
+    # The reporting chain: years kept live in the rollups (empty: this school year and the last),
+    # how often the sweeper re-rings what the database says is still due, and worker threads.
+    rollup_years: tuple[int, ...] = ()
+    sweep_seconds: float = 5.0
+    worker_threads: int = 4
+    # Prefix of the chain's queue names, for deployments (or test runs) sharing one broker.
+    queue_namespace: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -115,6 +122,10 @@ class Settings:
             statement_timeout_ms=read("RUNXIN_STATEMENT_TIMEOUT_MS", int, 10_000),
             trust_proxy=read("RUNXIN_TRUST_PROXY", _bool, False),
             audit_retention_days=read("RUNXIN_AUDIT_RETENTION_DAYS", int, 400),
+            rollup_years=_years(str(read("RUNXIN_ROLLUP_YEARS", str, ""))),
+            sweep_seconds=read("RUNXIN_SWEEP_SECONDS", float, 5.0),
+            worker_threads=read("RUNXIN_WORKER_THREADS", int, 4),
+            queue_namespace=read("RUNXIN_QUEUE_NAMESPACE", str, ""),
             max_nodes=read("RUNXIN_MAX_NODES", int, 50_000),
             cost_bucket=read("RUNXIN_COST_BUCKET", int, 5_000),
             cost_per_second=read("RUNXIN_COST_PER_SECOND", float, 100.0),
@@ -178,6 +189,12 @@ class Settings:
             raise ConfigurationError("RUNXIN_OIDC_JWKS_CACHE_SECONDS must be between 10 and 86400.")
         if not 1 <= self.oidc_jwks_min_refetch_seconds <= 3600:
             raise ConfigurationError("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS must be between 1 and 3600.")
+        if not 0.1 <= self.sweep_seconds <= 3600:
+            raise ConfigurationError("RUNXIN_SWEEP_SECONDS must be between 0.1 and 3600.")
+        if not 1 <= self.worker_threads <= 64:
+            raise ConfigurationError("RUNXIN_WORKER_THREADS must be between 1 and 64.")
+        if any(not 2000 <= year <= 2100 for year in self.rollup_years):
+            raise ConfigurationError("RUNXIN_ROLLUP_YEARS lists years from 2000 to 2100, e.g. 2025,2026 (or leave it empty).")
         from runxin.platform.standards import STANDARDS
 
         if self.standards_version not in STANDARDS:
@@ -188,6 +205,13 @@ class Settings:
 
     def replace(self, **changes: object) -> "Settings":
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _years(value: str) -> tuple[int, ...]:
+    try:
+        return tuple(sorted({int(part) for part in value.replace(",", " ").split()}))
+    except ValueError as exc:
+        raise ConfigurationError(f"RUNXIN_ROLLUP_YEARS {value!r} is invalid: list years, e.g. 2025,2026.") from exc
 
 
 def _bool(value: str | bool) -> bool:

@@ -54,8 +54,8 @@ def _ring(session: Session) -> None:
             continue
         try:
             sender(list(keys))
-        except Exception:  # the commit stands; the sweeper delivers what the ring did not
-            log.warning("could not ring %s for %d key(s); the sweeper will pick them up", kind, len(keys), exc_info=True)
+        except Exception as exc:  # the commit stands; the sweeper delivers what the ring did not
+            log.warning("could not ring %s for %d key(s) (%s); the sweeper will pick them up", kind, len(keys), exc)
 
 
 @event.listens_for(Session, "after_rollback")

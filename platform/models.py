@@ -7,7 +7,11 @@ from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryE
 from runxin.platform.disclosure.models import DisclosurePolicy
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.identity.models import ApiClient
+from runxin.platform.reporting import locks as _locks  # noqa: F401 - installs the period locks wherever models are used
 from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
+
+# Installs the rollup outbox's flush listener wherever models are used.
+from runxin.platform.rollup import marking as _marking  # noqa: F401
 from runxin.platform.rollup.models import Aggregate, RollupDirty
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff

@@ -17,7 +17,9 @@ from strawberry.dataloader import DataLoader
 from runxin.graphql.context import Context
 from runxin.graphql.loaders import loader_name
 from runxin.platform.errors import Invalid
-from runxin.platform.indicators import BY_CODE, INDICATORS, Gap, IndicatorValue, TenantRef, compute_indicators, school_gaps
+from runxin.platform.indicators import BY_CODE, INDICATORS, Gap, IndicatorValue, TenantRef, school_gaps
+from runxin.platform.rollup.reading import indicator_values
+from runxin.platform.rollup.years import live_years
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -61,9 +63,12 @@ def indicators_loader(
 ) -> DataLoader[TenantRef, dict[str, IndicatorValue]]:
     order = codes if codes is not None else tuple(indicator.code for indicator in INDICATORS)
 
+    years_live = live_years(dt.date.today(), context.settings.rollup_years)
+
     async def load(refs: list[TenantRef]) -> list[dict[str, IndicatorValue]]:
+        # From the rollups where settled, from raw records where not (platform/rollup/reading.py).
         values = await context.db.run(
-            lambda session: compute_indicators(session, refs, year=year, standard=context.standard, codes=codes)
+            lambda session: indicator_values(session, refs, year=year, standard=context.standard, codes=codes, live_years=years_live)
         )
         return [{code: values[ref.id, code] for code in order} for ref in refs]
 

@@ -1,8 +1,7 @@
-"""Reading indicators and targets: indicatorDefinitions, Tenant.indicators / gaps / targets, node(id:)."""
+"""Reading indicators and targets: indicatorDefinitions, Tenant.indicators / gaps / targets / targetProgress, node(id:)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,10 +13,11 @@ from runxin.graphql.loaders import by_id_loader
 from runxin.graphql.node import register_node
 from runxin.graphql.permissions import can_read
 from runxin.graphql.records import records_of
-from runxin.graphql.targets.loaders import check_codes, check_year, current_school_year, gaps_loader, indicators_for
+from runxin.graphql.targets.loaders import check_codes, check_year, gaps_loader, indicators_for
+from runxin.graphql.targets.progress import EffectiveTarget
+from runxin.graphql.targets.standing import effective_targets_of
 from runxin.graphql.targets.types import GapType, IndicatorDefinition, IndicatorValueType, TargetNode
-from runxin.graphql.tenants.loaders import tenant_by_id
-from runxin.platform.indicators import INDICATORS, IndicatorValue
+from runxin.platform.indicators import INDICATORS
 from runxin.platform.targets.models import Target
 
 
@@ -40,14 +40,9 @@ async def targets_of(info: Info, tenant: Any, args: PageArgs, scope: Any) -> Con
     return await records_of(info, tenant, args, scope, Target, TargetNode.from_row)
 
 
-async def current_value(info: Info, scope_tenant_id: uuid.UUID, code: str) -> IndicatorValue | None:
-    """The indicator over a target's scope this school year, through the all-indicators loader, so a
-    page of targets is one computation (shared with Tenant.indicators asked without codes)."""
-    scope = await tenant_by_id(info.context).load(scope_tenant_id)
-    if scope is None:
-        return None
-    values = await indicators_for(info.context, scope, None, current_school_year())
-    return values.get(code)
+async def target_progress_of(info: Info, tenant: Any, indicators: Sequence[str] | None) -> list[EffectiveTarget]:
+    """The targets in force at `tenant` (the cascade), each with the tenant's progress towards it."""
+    return await effective_targets_of(info, tenant, list(indicators) if indicators is not None else None)
 
 
 async def _target_node(context: Any, target_id: Any) -> TargetNode | None:

@@ -1,9 +1,8 @@
-"""Indicator definitions and values, a school's gaps, and the Target type with its progress."""
+"""Indicator definitions and values, a school's gaps, and the Target type (its progress: progress.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,11 +15,15 @@ from runxin.graphql.tenants.record import TenantRecord, record_fields
 from runxin.platform.indicators import BY_CODE, Gap, Indicator, IndicatorValue
 from runxin.platform.indicators.definitions import Unit, ValueKind
 from runxin.platform.indicators.engine import ValueState
+from runxin.platform.targets.progress import PROGRESS_RULE
 
 if TYPE_CHECKING:
+    from runxin.graphql.targets.progress import TargetProgress
     from runxin.graphql.tenants.types import TenantNode
 
 TenantType = Annotated["TenantNode", strawberry.lazy("runxin.graphql.tenants.types")]
+# The progress types build on the indicator types of this module, so they are made after it.
+TargetProgressType = Annotated["TargetProgress", strawberry.lazy("runxin.graphql.targets.progress")]
 
 
 IndicatorUnitEnum = enum_of("IndicatorUnit", Unit, description="What an indicator counts.")
@@ -42,7 +45,7 @@ class IndicatorDefinition:
     value_kind: IndicatorValueKindEnum
 
     @classmethod
-    def of(cls, indicator: Indicator) -> "IndicatorDefinition":
+    def of(cls, indicator: Indicator) -> IndicatorDefinition:
         return cls(
             code=indicator.code,
             name=indicator.name,
@@ -74,7 +77,7 @@ class IndicatorValueType:
     tenant_uuid: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def of(cls, value: IndicatorValue) -> "IndicatorValueType":
+    def of(cls, value: IndicatorValue) -> IndicatorValueType:
         definition = BY_CODE[value.indicator]
         return cls(
             indicator=value.indicator,
@@ -106,48 +109,8 @@ class GapType:
     detail: JSON = strawberry.field(description="The figures behind the message (keys depend on the code).")
 
     @classmethod
-    def of(cls, gap: Gap) -> "GapType":
+    def of(cls, gap: Gap) -> GapType:
         return cls(code=gap.code, message=gap.message, detail=dict(gap.detail))
-
-
-@strawberry.enum
-class TargetStatus(enum.Enum):
-    MET = "MET"
-    ON_TRACK = "ON_TRACK"
-    AT_RISK = "AT_RISK"
-    MISSED = "MISSED"
-    NO_DATA = "NO_DATA"
-
-
-# Within this share of the target a value still counts as on track (the interim rule below).
-ON_TRACK_SHARE = 0.9
-
-PROGRESS_RULE = (
-    "Where a target stands, from the indicator's value for the current school year (interim rule, until progress "
-    "is judged from the trend of values over time), checked in this order: MET when the value is at least the "
-    "target; MISSED when the due date has passed without it being met (a missing value included); NO_DATA when "
-    "the value is not REPORTED; ON_TRACK when the value is at least 90% of the target; AT_RISK otherwise."
-)
-
-
-def progress_status(value: float | None, target: float, due_date: dt.date, today: dt.date) -> TargetStatus:
-    """The interim rule of PROGRESS_RULE (every indicator is higher-is-better)."""
-    if value is not None and value >= target:
-        return TargetStatus.MET
-    if due_date < today:
-        return TargetStatus.MISSED
-    if value is None:
-        return TargetStatus.NO_DATA
-    return TargetStatus.ON_TRACK if value >= target * ON_TRACK_SHARE else TargetStatus.AT_RISK
-
-
-@strawberry.type(description=PROGRESS_RULE)
-class TargetProgress:
-    current: IndicatorValueType | None = strawberry.field(
-        description="The indicator over the target's scope for the current school year; null if the code is unknown."
-    )
-    status: TargetStatus
-    gap: float | None = strawberry.field(description="target - current value (negative once exceeded); null without a value.")
 
 
 @strawberry.type(
@@ -162,7 +125,7 @@ class TargetNode(TenantRecord):
     set_by_uuid: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_row(cls, row: Any) -> "TargetNode":
+    def from_row(cls, row: Any) -> TargetNode:
         return cls(
             **record_fields(row),
             indicator=row.indicator,
@@ -185,14 +148,7 @@ class TargetNode(TenantRecord):
         return await tenant_by_id(info.context).load(self.tenant_uuid)
 
     @strawberry.field(description=PROGRESS_RULE)
-    async def progress(self, info: Info) -> TargetProgress:
-        from runxin.graphql.targets.queries import current_value
+    async def progress(self, info: Info) -> TargetProgressType:
+        from runxin.graphql.targets.standing import progress_of_target
 
-        value = await current_value(info, self.tenant_uuid, self.indicator)
-        current = IndicatorValueType.of(value) if value is not None else None
-        number = current.value if current is not None else None
-        return TargetProgress(
-            current=current,
-            status=progress_status(number, self.value, self.due_date, dt.date.today()),
-            gap=None if number is None else self.value - number,
-        )
+        return await progress_of_target(info, self.tenant_uuid, self.indicator, self.value, self.due_date)

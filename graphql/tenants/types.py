@@ -22,10 +22,12 @@ from runxin.graphql.hotlines.types import HotlineNode
 from runxin.graphql.node import Node
 from runxin.graphql.permissions import can_read
 from runxin.graphql.records import RecordScope, require_subtree
+from runxin.graphql.reporting.types import ApprovalStateEnum, ReportType
 from runxin.graphql.schools.types import SchoolProfileNode
 from runxin.graphql.staffing.types import StaffCounts, StaffKind, StaffNode
 from runxin.graphql.stations.queries import stations_of
 from runxin.graphql.stations.types import StationNode
+from runxin.graphql.targets.progress import EffectiveTarget
 from runxin.graphql.targets.queries import targets_of
 from runxin.graphql.targets.types import GapType, IndicatorValueType, TargetNode
 from runxin.graphql.tenants import loaders
@@ -188,3 +190,52 @@ class TenantNode(Node):
     targets = records_field(
         TargetNode, targets_of, "targets", "Targets set for this tenant's subtree (OWN) or for any part of it (SUBTREE)."
     )
+
+    @strawberry.field(
+        description="The targets in force at this tenant (all indicators when indicators is null): for each indicator the "
+        "strictest target set for it or for a tenant above it, the bureau that set it, and this tenant's progress.",
+        permission_classes=[can_read("targets")],
+    )
+    async def target_progress(self, info: Info, indicators: list[str] | None = None) -> list[EffectiveTarget]:
+        from runxin.graphql.targets.queries import target_progress_of
+
+        require_subtree(info, self)
+        return await target_progress_of(info, self, indicators)
+
+    @strawberry.field(
+        description="This tenant's report for a period (OPEN at version 1 until someone acts on it); null for a tenant "
+        "above yours.",
+        permission_classes=[can_read("reports")],
+    )
+    async def report(self, info: Info, period: str) -> ReportType | None:
+        from runxin.graphql.reporting.queries import report_of
+
+        return await report_of(info, self, period)
+
+    @strawberry.field(
+        description="The reports of the tenants directly below this one, by code: the approver's worklist.",
+        permission_classes=[can_read("reports")],
+    )
+    async def child_reports(
+        self,
+        info: Info,
+        period: str,
+        approval_state: ApprovalStateEnum | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ReportType]:
+        from runxin.graphql.reporting.queries import child_reports_of
+
+        return await child_reports_of(info, self, period, approval_state, first, after)
+
+    @strawberry.field(
+        description="Tenants anywhere below this one whose entry window for the period has closed while their report is "
+        "neither submitted nor approved, by code.",
+        permission_classes=[can_read("reports")],
+    )
+    async def late_reports(
+        self, info: Info, period: str, first: int | None = None, after: str | None = None
+    ) -> Connection[ReportType]:
+        from runxin.graphql.reporting.queries import late_reports_of
+
+        return await late_reports_of(info, self, period, first, after)

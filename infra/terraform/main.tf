@@ -34,6 +34,10 @@ locals {
     RUNXIN_MODE              = "production"
     RUNXIN_DATA_DIR          = "/var/lib/runxin"
     RUNXIN_STANDARDS_VERSION = var.standards_version
+    # The reporting chain: how often each worker's sweeper re-rings what the database says is due,
+    # and the queue prefix (set it per environment when several share one broker).
+    RUNXIN_SWEEP_SECONDS     = tostring(var.sweep_seconds)
+    RUNXIN_QUEUE_NAMESPACE   = var.queue_namespace
   }
 }
 
@@ -134,7 +138,7 @@ resource "kubernetes_deployment_v1" "worker" {
         container {
           name    = "worker"
           image   = var.image
-          command = ["runxin", "worker"]
+          command = ["runxin", "worker", "--threads", tostring(var.worker_threads)]
           dynamic "env" {
             for_each = local.common_env
             content {

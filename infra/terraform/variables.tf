@@ -34,8 +34,27 @@ variable "api_replicas" {
 }
 
 variable "worker_replicas" {
-  type    = number
-  default = 1
+  description = "Worker pods (RabbitMQ or Redis consumers of the rollup and delivery queues); each also sweeps."
+  type        = number
+  default     = 2
+}
+
+variable "worker_threads" {
+  description = "Dramatiq worker threads per worker pod; jobs share one event loop and database pool per pod."
+  type        = number
+  default     = 4
+}
+
+variable "sweep_seconds" {
+  description = "Seconds between sweeps (re-ringing pending rollups and due deliveries from the database)."
+  type        = number
+  default     = 5
+}
+
+variable "queue_namespace" {
+  description = "Prefix of the queue names, to keep environments apart on one broker."
+  type        = string
+  default     = ""
 }
 
 variable "standards_version" {

@@ -6,6 +6,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
+# Execution option for a session's connection: this transaction will write (see _on_begin).
+WRITE_TRANSACTION = "write_transaction"
+
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, statement_timeout_ms: int | None = None) -> AsyncEngine:
     """Create the async engine for a database URL, with per-dialect settings that matter.
@@ -50,8 +53,12 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            connection.exec_driver_sql("BEGIN")
+        options = connection.get_execution_options()
+        if options.get("isolation_level") != "AUTOCOMMIT":
+            # A transaction that will write takes the write lock up front (WRITE_TRANSACTION): a
+            # deferred one that reads first and then writes fails at once with SQLITE_BUSY when
+            # another writer committed in between, where an immediate one just waits its turn.
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_TRANSACTION) else "BEGIN")
 
 
 def make_sessionmaker(engine: AsyncEngine, sync_session_class: type[Session] = Session) -> async_sessionmaker[AsyncSession]:

@@ -45,6 +45,9 @@ class Delivery(TenantOwned, Base):
     payload_sha256: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING, DELIVERED, PARTIAL, DEAD
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Attempts made before the last replay: the retry schedule restarts from here, while `attempts`
+    # only ever grows (each attempt keeps its number, and a sender tells its claim by it).
+    attempts_before_replay: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # Set while one sender has claimed the delivery; no database lock is held across the HTTP call.
     leased_until: Mapped[dt.datetime | None] = mapped_column()

@@ -10,12 +10,18 @@ denominators, never a mean of ratios.
 
 A call therefore costs (distinct depths) × (families needed) statements, whatever the number of
 tenants: 3 for siblings asking for everything, 2 for schools (no county lives under a school).
+
+`compute_own` is the same statement over each tenant's *own* units only (the school itself, the
+county itself, the tenant's own teachers), grouped by the tenant's full path. The rollups add a
+tenant's own sums to its children's stored sums: sums of numerators and of units are exact at
+every level, so the result equals `compute_indicators` over the whole subtree.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import os
 import uuid
 from collections import defaultdict
@@ -23,13 +29,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, not_, select
+from sqlalchemy import Integer, Select, bindparam, case, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.errors import Invalid
 from runxin.platform.indicators.definitions import BY_CODE, INDICATORS, ONE, ZERO, Indicator
 from runxin.platform.indicators.facts import FAMILIES, UNIT_KIND, Unit
-from runxin.platform.standards import Standard
+from runxin.platform.standards import STANDARDS, Standard
 from runxin.platform.tree.models import ALLOWED_PARENT, Tenant, TenantKind
 from runxin.platform.tree.paths import prefix_length, upper_bound
 
@@ -71,10 +77,15 @@ class IndicatorValue:
 
 
 @dataclass(slots=True)
-class _Sums:
+class Sums:
+    """The raw sums behind one indicator value: eligible units, those without data, the numerator."""
+
     units: int = 0
     missing: int = 0
     numerator: float = 0.0
+
+    def __add__(self, other: Sums) -> Sums:
+        return Sums(self.units + other.units, self.missing + other.missing, self.numerator + other.numerator)
 
 
 async def compute_indicators(
@@ -89,7 +100,39 @@ async def compute_indicators(
     """Compute `codes` (all when None) for each tenant's subtree, keyed by (tenant id, code)."""
     indicators = _select(codes)
     refs = list({ref.id: _checked(ref) for ref in tenants}.values())
-    sums: dict[tuple[uuid.UUID, str], _Sums] = {}
+    sums = await _sums(session, refs, indicators, year=year, standard=standard, own=False)
+    as_of = now or dt.datetime.now(dt.UTC)
+    return {
+        (ref.id, indicator.code): _value(ref.id, indicator, sums.get((ref.id, indicator.code), Sums()), as_of, standard, year)
+        for ref in refs
+        for indicator in indicators
+    }
+
+
+async def compute_own(
+    session: AsyncSession,
+    tenants: Sequence[TenantRef],
+    *,
+    year: int,
+    standard: Standard,
+    codes: Sequence[str] | None = None,
+) -> dict[tuple[uuid.UUID, str], Sums]:
+    """The sums of each tenant's own units only (not its descendants'), keyed by (tenant id, code)."""
+    indicators = _select(codes)
+    refs = list({ref.id: _checked(ref) for ref in tenants}.values())
+    sums = await _sums(session, refs, indicators, year=year, standard=standard, own=True)
+    return {(ref.id, indicator.code): sums.get((ref.id, indicator.code), Sums()) for ref in refs for indicator in indicators}
+
+
+def value_of(tenant_id: uuid.UUID, code: str, sums: Sums, *, year: int, standard: Standard, as_of: dt.datetime) -> IndicatorValue:
+    """The indicator value that raw sums stand for (the rollups store sums and derive values here)."""
+    return _value(tenant_id, BY_CODE[code], sums, as_of, standard, year)
+
+
+async def _sums(
+    session: AsyncSession, refs: list[TenantRef], indicators: list[Indicator], *, year: int, standard: Standard, own: bool
+) -> dict[tuple[uuid.UUID, str], Sums]:
+    sums: dict[tuple[uuid.UUID, str], Sums] = {}
     by_depth: dict[int, list[TenantRef]] = defaultdict(list)
     for ref in refs:
         by_depth[ref.depth].append(ref)
@@ -98,40 +141,53 @@ async def compute_indicators(
         by_unit[indicator.unit].append(indicator)
     for depth, group in sorted(by_depth.items()):
         for unit, family in by_unit.items():
-            if not any(_may_contain(ref.kind, unit) for ref in group):
+            contains = _is_own_unit if own else _may_contain
+            if not any(contains(ref.kind, unit) for ref in group):
                 continue  # e.g. county indicators for schools: nothing to ask the database
-            statement = _statement(unit, family, group, depth, year=year, standard=standard)
-            by_prefix = {row.prefix: row for row in (await session.execute(statement)).all()}
+            if own:
+                # Built once per shape, with the paths and the year as parameters: a worker
+                # recomputes one tenant at a time, and building the statement cost more than running it.
+                statement = _own_statement(unit, tuple(i.code for i in family), standard.version)
+                result = await session.execute(statement, {"own_paths": sorted(ref.path for ref in group), "own_year": year})
+            else:
+                result = await session.execute(_statement(unit, family, group, depth, year=year, standard=standard))
+            by_prefix = {row.prefix: row for row in result.all()}
             for ref in group:
                 row = by_prefix.get(ref.path)
                 if row is None:
                     continue
                 m = row._mapping
                 for i, indicator in enumerate(family):
-                    sums[ref.id, indicator.code] = _Sums(
+                    sums[ref.id, indicator.code] = Sums(
                         units=int(m[f"u{i}"] or 0), missing=int(m.get(f"m{i}") or 0), numerator=float(m[f"n{i}"] or 0)
                     )
-    as_of = now or dt.datetime.now(dt.UTC)
-    return {
-        (ref.id, indicator.code): _value(ref, indicator, sums.get((ref.id, indicator.code), _Sums()), as_of, standard, year)
-        for ref in refs
-        for indicator in indicators
-    }
+    return sums
 
 
-def _statement(unit: Unit, family: list[Indicator], group: list[TenantRef], depth: int, *, year: int, standard: Standard) -> Select:
+@functools.cache
+def _own_statement(unit: Unit, codes: tuple[str, ...], version: str) -> Select:
+    """Each tenant's own units (those whose tenant is the requested tenant itself), grouped by its path."""
+    where = [Tenant.path.in_(bindparam("own_paths", expanding=True))]
+    family = [BY_CODE[code] for code in codes]
+    return _aggregated(unit, family, STANDARDS[version], bindparam("own_year", type_=Integer), where, Tenant.path)
+
+
+def _statement(
+    unit: Unit, family: list[Indicator], group: list[TenantRef], depth: int, *, year: int, standard: Standard
+) -> Select:
     length = prefix_length(depth)
     prefixes = sorted(ref.path for ref in group)
     # One index range scan over the narrowest subtree holding every requested tenant (for
     # siblings, their parent's), then an exact filter on the ancestor at `depth`.
     common = _common_ancestor(prefixes)
-    where = [
-        Tenant.path >= common,
-        Tenant.path < upper_bound(common),
-        func.substr(Tenant.path, 1, length).in_(prefixes),
-    ]
+    prefix = func.substr(Tenant.path, 1, length)
+    where = [Tenant.path >= common, Tenant.path < upper_bound(common), prefix.in_(prefixes)]
+    return _aggregated(unit, family, standard, year, where, prefix)
+
+
+def _aggregated(unit: Unit, family: list[Indicator], standard: Standard, year: Any, where: list[Any], prefix: Any) -> Select:
     facts_select = FAMILIES[unit](year=year, standard=standard, where=where)
-    facts_select = facts_select.add_columns(func.substr(Tenant.path, 1, length).label("prefix"))
+    facts_select = facts_select.add_columns(prefix.label("prefix"))
     # MATERIALIZED: each per-unit fact (a correlated subquery) is read by several SUM(CASE ...)
     # columns; inlined, PostgreSQL and SQLite would both re-run the subquery for every reference.
     facts = facts_select.cte(f"{unit.value.lower()}_facts").prefix_with("MATERIALIZED")
@@ -148,7 +204,9 @@ def _statement(unit: Unit, family: list[Indicator], group: list[TenantRef], dept
     return select(facts.c.prefix, *columns).group_by(facts.c.prefix)
 
 
-def _value(ref: TenantRef, indicator: Indicator, sums: _Sums, as_of: dt.datetime, standard: Standard, year: int) -> IndicatorValue:
+def _value(
+    tenant_id: uuid.UUID, indicator: Indicator, sums: Sums, as_of: dt.datetime, standard: Standard, year: int
+) -> IndicatorValue:
     denominator = sums.units - sums.missing
     if sums.units == 0:
         state = ValueState.NOT_APPLICABLE
@@ -157,7 +215,7 @@ def _value(ref: TenantRef, indicator: Indicator, sums: _Sums, as_of: dt.datetime
     else:
         state = ValueState.REPORTED
     return IndicatorValue(
-        tenant_id=ref.id,
+        tenant_id=tenant_id,
         indicator=indicator.code,
         numerator=sums.numerator if denominator else 0.0,
         denominator=float(denominator),
@@ -178,7 +236,9 @@ def _select(codes: Sequence[str] | None) -> list[Indicator]:
         codes = [codes]
     unknown = [code for code in codes if code not in BY_CODE]
     if unknown:
-        raise Invalid("codes", "UNKNOWN_INDICATOR", f"Unknown indicator code(s) {', '.join(unknown)}; use one of {', '.join(BY_CODE)}.")
+        raise Invalid(
+            "codes", "UNKNOWN_INDICATOR", f"Unknown indicator code(s) {', '.join(unknown)}; use one of {', '.join(BY_CODE)}."
+        )
     return [BY_CODE[code] for code in dict.fromkeys(codes)]
 
 
@@ -198,6 +258,12 @@ def _common_ancestor(paths: Iterable[str]) -> str:
 def _descendant_kinds(kind: TenantKind) -> set[TenantKind]:
     children = {child for child, parents in ALLOWED_PARENT.items() if kind in parents}
     return children.union(*(_descendant_kinds(child) for child in children))
+
+
+def _is_own_unit(kind: str, unit: Unit) -> bool:
+    """Can a tenant of `kind` itself be (or hold, for teachers) a unit of this family?"""
+    unit_kind = UNIT_KIND[unit]
+    return unit_kind is None or unit_kind is TenantKind(kind)
 
 
 def _may_contain(kind: str, unit: Unit) -> bool:

@@ -33,6 +33,8 @@ class RollupDirty(Base):
     dirty_since: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The W3C traceparent of the write that made it pending, so the worker's span joins its trace.
     traceparent: Mapped[str | None] = mapped_column(String(64))
+    # When the sweeper last re-rang the doorbell for it (it leaves fresh marks to the writer's ring).
+    rung_at: Mapped[dt.datetime | None] = mapped_column()
 
     __table_args__ = (
         # The sweeper's question ("what is still pending?") reads only pending rows, on both databases.

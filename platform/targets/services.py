@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from runxin.platform.errors import Invalid, PermissionDenied
 from runxin.platform.records import create_record, get_record, update_record
 from runxin.platform.targets.models import Target
+from runxin.platform.targets.progress import CoveringTarget, binding_inherited, looser_message
+from runxin.platform.targets.reading import covering_targets
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant
 from runxin.platform.validation import Checks
@@ -45,10 +47,24 @@ def indicator_bounds() -> dict[str, IndicatorBounds]:
     }
 
 
+def inherited(covering: Iterable[CoveringTarget], setter: Tenant, *, editing: uuid.UUID | None = None) -> list[CoveringTarget]:
+    """The targets a new one for a scope inherits: those covering the scope set by `setter` or a bureau
+    above it (the target being edited aside). A target set lower down never binds a bureau above it:
+    the city is not refused because a county asks more of itself."""
+    return [t for t in covering if t.id != editing and setter.path.startswith(t.set_by_path)]
+
+
 def validate_target(
-    values: Mapping[str, Any], tenant: Tenant, *, today: dt.date | None = None, setter: Tenant | None = None
+    values: Mapping[str, Any],
+    tenant: Tenant,
+    *,
+    today: dt.date | None = None,
+    setter: Tenant | None = None,
+    covering: Iterable[CoveringTarget] = (),
+    editing: uuid.UUID | None = None,
 ) -> None:
-    """Raise Invalid/InvalidMany unless `values` are a target for the subtree of `tenant` set by `setter`."""
+    """Raise Invalid/InvalidMany unless `values` are a target for the subtree of `tenant` set by `setter`,
+    no looser than a target it inherits (`covering`: the targets whose scope covers `tenant`)."""
     checks = Checks(values)
     checks.required("indicator", "value", "due_date")
     checks.text("note", min_length=0, max_length=300, label="Note")
@@ -87,6 +103,14 @@ def validate_target(
                 f"{setter.name or setter.code} can set targets for itself and the tenants below it only; "
                 "choose one of those as the scope.",
             )
+    # Compared only once the three values are sound, so a bad value is reported for what it is.
+    judged = ("indicator", "value", "due_date")
+    if setter is not None and not checks.errors and all(values.get(key) is not None for key in judged):
+        binding = binding_inherited(
+            values["indicator"], float(values["value"]), values["due_date"], inherited(covering, setter, editing=editing)
+        )
+        if binding is not None:
+            checks.fail("value", "LOOSER_THAN_INHERITED", looser_message(binding, tenant.name or tenant.code))
     checks.raise_if_any()
 
 
@@ -95,13 +119,15 @@ async def create_target(
 ) -> Target:
     """Add a target of `setter_tenant_id` (the caller's tenant) for the subtree of `scope_tenant_id`."""
     setter = await get_tenant(session, setter_tenant_id, field="set_by_id")
+    scope = await get_tenant(session, scope_tenant_id)
+    covering = await covering_targets(session, [scope])
     return await create_record(
         session,
         Target,
-        tenant_id=scope_tenant_id,
+        tenant_id=scope.id,
         values={**values, "set_by_id": setter.id},
         owner_kinds=OWNER_KINDS,
-        validate=functools.partial(validate_target, setter=setter),
+        validate=functools.partial(validate_target, setter=setter, covering=covering),
     )
 
 
@@ -120,4 +146,10 @@ async def update_target(
             field="set_by_id",
             code="NOT_TARGET_SETTER",
         )
-    return await update_record(session, Target, target_id, changes=changes, validate=functools.partial(validate_target, setter=setter))
+    # Only a change of what the target asks is judged against the targets above: a target that a
+    # stricter one set later has overtaken keeps its note editable.
+    covering: list[CoveringTarget] = []
+    if changes.keys() & {"indicator", "value", "due_date"}:
+        covering = await covering_targets(session, [await get_tenant(session, target.tenant_id)])
+    validate = functools.partial(validate_target, setter=setter, covering=covering, editing=target.id)
+    return await update_record(session, Target, target_id, changes=changes, validate=validate)

@@ -123,6 +123,7 @@ async def move_tenant(
         await session.flush()
         return tenant
     now = now or utcnow()
+    old_parent_id, old_root_id = tenant.parent_id, tenant.root_id
     old_path, new_path = tenant.path, child_path(new_parent.path, tenant.id)
     depth_change = new_parent.depth + 1 - tenant.depth
     link = (
@@ -152,6 +153,14 @@ async def move_tenant(
     await session.execute(
         select(Tenant).where(Tenant.path >= new_path, Tenant.path < upper_bound(new_path)).execution_options(populate_existing=True)
     )
+    # The bulk statements passed the unit of work that marks rollups dirty: both parents' figures
+    # change (the subtree left one and joined the other), so mark them here, in the move's transaction.
+    from runxin.platform.rollup.marking import mark_dirty
+
+    moved = {new_parent.id: new_parent.root_id, tenant.id: new_parent.root_id}
+    if old_parent_id is not None:
+        moved[old_parent_id] = old_root_id
+    await mark_dirty(session, moved, now=now)
     return tenant
 
 

@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import json
 import math
 import time
 import uuid
+import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,12 +52,14 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from runxin.graphql.ids import decode_id, encode_id
-from runxin.graphql.targets.loaders import check_year
+from runxin.graphql.targets.loaders import check_year, current_school_year
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.config import Settings
+from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.ids import new_id
-from runxin.platform.indicators import BY_CODE, TenantRef, compute_indicators, school_gaps
+from runxin.platform.indicators import BY_CODE, INDICATORS, TenantRef, compute_indicators, school_gaps
+from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.seed.rows import WRITE_ORDER
 from runxin.platform.staffing.models import Staff
@@ -91,7 +95,9 @@ UNKNOWN_ROLE = "JANITOR"
 # API clients (tokens with a client_id) act by scopes only, never by roles: `<resource>:read` to
 # read a resource, `staff.personal:read` for personal fields, `audit:read` for the audit log.
 # People act by roles only: scopes on a person's token grant nothing.
-RESOURCES = ("tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "indicators")
+RESOURCES = (
+    "tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "indicators", "reports", "deliveries",
+)  # fmt: skip
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"
 SCOPES = (*(f"{r}:read" for r in RESOURCES), "staff:write", "stations:write", PERSONAL_SCOPE, AUDIT_SCOPE)
@@ -100,12 +106,13 @@ TENANT_FIELD_RESOURCE = {
     "stations": "stations", "centres": "centres", "hotlines": "hotlines", "staff": "staff", "staffCounts": "staff",
     "schoolProfile": "schools", "enrolment": "schools", "trainingProgrammes": "training", "trainingSessions": "training",
     "creditSummary": "training", "indicators": "indicators", "gaps": "indicators", "targets": "targets",
+    "targetProgress": "targets", "report": "reports", "childReports": "reports", "lateReports": "reports",
 }  # fmt: skip
 # ... and per node type, for node(id:) (a type without the scope resolves to null).
 NODE_RESOURCE = {
     "Tenant": "tenants", "Station": "stations", "CounsellingCentre": "centres", "Hotline": "hotlines", "Staff": "staff",
     "TrainingProgramme": "training", "TrainingSession": "training", "TrainingAttendance": "training", "Target": "targets",
-    "SchoolProfile": "schools", "Enrolment": "schools",
+    "SchoolProfile": "schools", "Enrolment": "schools", "Delivery": "deliveries", "DeliveryEndpoint": "deliveries",
 }  # fmt: skip
 # The city's disclosure policy when it set none (the worlds here set none; custom policies are
 # tested separately): ancestors see every record class in detail, and ADMIN sees descendants'
@@ -113,19 +120,30 @@ NODE_RESOURCE = {
 DEFAULT_DETAIL_RESOURCES = ["schools", "stations", "centres", "hotlines", "staff", "training", "targets"]
 DEFAULT_PERSONAL_ROLES = ["ADMIN"]
 
-COVERED_ROOT_FIELDS = {"viewer", "node", "nodes", "tenant", "tenants", "indicatorDefinitions", "auditEvents"}
+COVERED_ROOT_FIELDS = {
+    "viewer", "node", "nodes", "tenant", "tenants", "indicatorDefinitions", "auditEvents", "deliveries", "deliveryEndpoints",
+    "adxDocument",
+}  # fmt: skip
 # Node types whose rows the queries themselves produce (checked by the walk, not generated).
 PRODUCED_NODE_TYPES = {"AuditEvent"}
 # Tenant fields whose exact answer the oracle knows; any other field is still walked for leaks.
 # (Record connections with a `scope` argument are known generically, by their node type.)
 EXACT_TENANT_FIELDS = {
     "id", "code", "name", "kind", "depth", "parent", "ancestors", "children", "staffCounts", "schoolProfile",
-    "enrolment", "creditSummary", "indicators", "gaps", "disclosurePolicy",
+    "enrolment", "creditSummary", "indicators", "gaps", "disclosurePolicy", "targetProgress", "report", "childReports",
+    "lateReports",
 }  # fmt: skip
 AGGREGATE_FIELDS = {"staffCounts", "creditSummary", "indicators"}
+# Fields over a tenant's whole subtree, refused on an ancestor (ANCESTOR_SUBTREE) like the aggregates.
+SUBTREE_FIELDS = AGGREGATE_FIELDS | {"targetProgress", "childReports", "lateReports"}
 
 YEARS = (2024, 2025)
 PERIODS = ("2025T1", "2025T2")
+# Periods a query asks reports for: the worlds' own, and one nobody reported (every report OPEN at version 1).
+REPORT_PERIODS = (*PERIODS, "2024T2")
+# The last day of each, and its span as ADX writes it (start date / duration), from periods.py's docstring.
+PERIOD_END = {"2025T1": dt.date(2026, 1, 31), "2025T2": dt.date(2026, 7, 31), "2024T2": dt.date(2025, 7, 31)}
+ADX_SPAN = {"2025T1": "2025-09-01/P5M", "2025T2": "2026-02-01/P6M", "2024T2": "2025-02-01/P6M"}
 TEACHER_KINDS = ("FULL_TIME", "PART_TIME")
 
 # GraphQL type name of each node type's table.
@@ -140,7 +158,13 @@ NODE_MODELS: dict[str, type] = {
     "Target": Target,
     "SchoolProfile": SchoolProfile,
     "Enrolment": SchoolEnrolment,
+    "Delivery": Delivery,
+    "DeliveryEndpoint": DeliveryEndpoint,
 }
+# Every table a world writes, parents first: the seed's tables, then the reporting chain's and the deliveries'.
+MODELS: tuple[type, ...] = (
+    *WRITE_ORDER, ReportingWindow, Report, ReportEvent, AggregateSnapshot, DeliveryEndpoint, Delivery, DeliveryAttempt,
+)  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
 # Random worlds
@@ -179,13 +203,16 @@ class Node:
 @dataclass
 class World:
     tenants: list[Node] = field(default_factory=list)
-    rows: dict[type, list[dict[str, Any]]] = field(default_factory=lambda: {m: [] for m in WRITE_ORDER})
+    rows: dict[type, list[dict[str, Any]]] = field(default_factory=lambda: {m: [] for m in MODELS})
     shape: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.by_id: dict[uuid.UUID, Node] = {}
         self.by_code: dict[str, Node] = {}
         self.records: dict[str, dict[uuid.UUID, dict[str, Any]]] = {name: {} for name in NODE_MODELS}
+        # The engine's figures of every tenant by year, (tenant id, code) -> IndicatorValue, read
+        # once the world is written and a query needs them (see load_live_figures).
+        self.live: dict[int, dict[tuple[uuid.UUID, str], Any]] = {}
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing example
         counts = {m.__tablename__: len(r) for m, r in self.rows.items() if r}
@@ -223,6 +250,40 @@ class World:
     def owner(self, row: dict[str, Any]) -> Node:
         return self.by_id[row["tenant_id"]]
 
+    def children(self, node: Node) -> list[Node]:
+        return sorted((t for t in self.tenants if t.parent is node), key=lambda t: t.code)
+
+    # Indexes over the reporting chain and the deliveries, built on first use (after generation).
+    @functools.cached_property
+    def reports(self) -> dict[tuple[uuid.UUID, str], dict[str, Any]]:
+        return {(r["tenant_id"], r["period"]): r for r in self.rows[Report]}
+
+    @functools.cached_property
+    def windows(self) -> dict[tuple[uuid.UUID, str], dict[str, Any]]:
+        return {(r["tenant_id"], r["period"]): r for r in self.rows[ReportingWindow]}
+
+    @functools.cached_property
+    def events(self) -> dict[tuple[uuid.UUID, str], list[dict[str, Any]]]:
+        found: dict[tuple[uuid.UUID, str], list[dict[str, Any]]] = defaultdict(list)
+        for r in sorted(self.rows[ReportEvent], key=lambda r: (r["at"], r["id"].int)):
+            found[r["tenant_id"], r["period"]].append(r)
+        return found
+
+    @functools.cached_property
+    def snapshots(self) -> dict[tuple[uuid.UUID, str], dict[int, dict[str, dict[str, Any]]]]:
+        """(tenant id, period) -> version -> indicator -> snapshot row."""
+        found: dict[tuple[uuid.UUID, str], dict[int, dict[str, dict[str, Any]]]] = defaultdict(lambda: defaultdict(dict))
+        for r in self.rows[AggregateSnapshot]:
+            found[r["tenant_id"], r["period"]][r["version"]][r["indicator"]] = r
+        return found
+
+    @functools.cached_property
+    def attempts(self) -> dict[uuid.UUID, list[dict[str, Any]]]:
+        found: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+        for r in sorted(self.rows[DeliveryAttempt], key=lambda r: r["number"]):
+            found[r["delivery_id"]].append(r)
+        return found
+
 
 SCHOOL_CATEGORIES = ("21", "31", "34", "36", "51")
 PROVINCES = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65"]
@@ -233,6 +294,25 @@ PROVINCES = ["11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "
 # from earlier draws), so a replayed example draws exactly as before, with new codes.
 CITY_CODES = iter([f"{p}{c:02d}00" for c in range(1, 100) for p in PROVINCES])
 SCHOOL_SEQUENCE = itertools.count(1)
+# Dates around today are data too: a draw picks "past" or "future", and the date follows from it, so
+# a window is closed, open or not yet open (and a target overdue or not) on whatever day this runs.
+TODAY = dt.date.today()
+TARGET_VALUES = (0.5, 0.8, 1.0)
+DUE_DATES = {"overdue": TODAY - dt.timedelta(days=60), "future": dt.date(2030, 12, 31)}
+WINDOW_DAYS = {"closed": (-120, -30), "open": (-30, 30), "not yet open": (30, 90)}  # (opens, closes) from today
+REPORT_STATES = (None, None, "OPEN", "SUBMITTED", "APPROVED", "APPROVED", "RETURNED")
+# Snapshot figures: (state, numerator, denominator, units total, units not reported); a snapshot's
+# indicators take them in turn from a drawn offset. The last ones match a tenant without data.
+FIGURES = (
+    ("REPORTED", 1.0, 2.0, 2, 0), ("REPORTED", 3.0, 4.0, 4, 0), ("REPORTED", 0.0, 3.0, 3, 0), ("REPORTED", 2.0, 2.0, 2, 0),
+    ("NOT_REPORTED", 0.0, 0.0, 2, 2), ("NOT_APPLICABLE", 0.0, 0.0, 0, 0),
+)  # fmt: skip
+SNAPSHOT_TIMES = tuple(dt.datetime(*d, 8, 0, tzinfo=dt.UTC) for d in ((2026, 1, 10), (2026, 2, 20), (2026, 8, 15)))
+SNAPSHOT_STANDARD = "2023"
+DELIVERY_STATUSES = ("PENDING", "DELIVERED", "PARTIAL", "DEAD")
+# Report events happen one minute apart, across examples too, so their order is their time.
+EVENT_TIME = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+EVENT_CLOCK = itertools.count()
 
 
 @st.composite
@@ -298,7 +378,8 @@ def worlds(draw: Any) -> World:
             setter = draw(st.sampled_from([t, *t.ancestors]))
             world.add(
                 Target, **owned, indicator=draw(st.sampled_from(("STATION_COVERAGE", "FULL_TIME_TEACHER_COVERAGE"))),
-                set_by_id=setter.id, value=0.8, due_date=dt.date(2030, 12, 31), note="",
+                set_by_id=setter.id, value=draw(st.sampled_from(TARGET_VALUES)), note="",
+                due_date=DUE_DATES[draw(st.sampled_from(sorted(DUE_DATES)), label="due")],
             )  # fmt: skip
     # Training last: attendance may join a programme's tenant to any teacher of its subtree.
     for t in list(world.tenants):
@@ -325,7 +406,86 @@ def worlds(draw: Any) -> World:
                         TrainingAttendance, tenant_id=teacher["tenant_id"], session_id=session["id"], staff_id=teacher["id"],
                         completed=completed, credits_awarded=credits if completed else Decimal(0), credit_year=session["ends_on"].year,
                     )  # fmt: skip
+    reporting_chain(draw, world)
+    deliveries(draw, world)
     return world
+
+
+def reporting_chain(draw: Any, world: World) -> None:
+    """Entry windows set by bureaus, reports in every state with the events that led there, and the
+    figures frozen at each approved version (as the approval services leave them)."""
+    for period in PERIODS:
+        for t in world.tenants:
+            if t.kind != "SCHOOL":
+                window = draw(st.sampled_from((None, None, *WINDOW_DAYS)), label="window")
+                if window is not None:
+                    opens, closes = (TODAY + dt.timedelta(days=d) for d in WINDOW_DAYS[window])
+                    world.add(ReportingWindow, tenant_id=t.id, period=period, opens_on=opens, closes_on=closes)
+            state = draw(st.sampled_from(REPORT_STATES), label="report state")
+            if state is None:
+                continue
+            if t.parent is None and state in ("SUBMITTED", "RETURNED"):
+                state = "OPEN"  # a city never submits: it accepts its own report, or not yet
+            version = draw(st.integers(1, 2), label="report version")
+            approved = {version} if state == "APPROVED" else set()
+            if version == 2 and draw(st.booleans(), label="version 1 approved"):
+                approved.add(1)
+            decider = t.parent or t
+            submitted, decided = t.parent is not None and state != "OPEN", state in ("APPROVED", "RETURNED")
+            at = EVENT_TIME + dt.timedelta(minutes=next(EVENT_CLOCK))
+            report = world.add(
+                Report, tenant_id=t.id, period=period, version=version, state=state,
+                submitted_at=at if submitted else None, submitted_by=f"user@{t.code}" if submitted else None,
+                decided_at=at if decided else None, decided_by=f"user@{decider.code}" if decided else None,
+                decided_by_tenant_id=decider.id if decided else None, return_reason="数据不全" if state == "RETURNED" else None,
+            )  # fmt: skip
+            events = [("SUBMIT", t)] if submitted else [("COMMENT", t)]
+            if state == "APPROVED":
+                events.append(("APPROVE", decider) if t.parent else ("ACCEPT", t))
+            elif state == "RETURNED":
+                events.append(("RETURN", decider))
+            for k, (action, actor) in enumerate(events):
+                world.add(
+                    ReportEvent, tenant_id=t.id, report_id=report["id"], period=period, version=version, action=action,
+                    actor=f"user@{actor.code}", actor_tenant_id=actor.id, comment="", at=at + dt.timedelta(seconds=k),
+                )  # fmt: skip
+            for v in sorted(approved):
+                profile = draw(st.integers(0, len(FIGURES) - 1), label="snapshot figures")
+                as_of = draw(st.sampled_from(SNAPSHOT_TIMES), label="snapshot taken at")
+                for i, indicator in enumerate(INDICATORS):
+                    figure_state, numerator, denominator, units, missing = FIGURES[(profile + i) % len(FIGURES)]
+                    world.add(
+                        AggregateSnapshot, tenant_id=t.id, report_id=report["id"], period=period, version=v, year=int(period[:4]),
+                        indicator=indicator.code, standards_version=SNAPSHOT_STANDARD, units_total=units,
+                        units_not_reported=missing, numerator=numerator, denominator=denominator,
+                        value=numerator / denominator if figure_state == "REPORTED" else None, state=figure_state, as_of=as_of,
+                        input_version=v,
+                    )  # fmt: skip
+
+
+def deliveries(draw: Any, world: World) -> None:
+    """Each city's endpoints, and deliveries to them with their attempts."""
+    for city in [t for t in world.tenants if t.kind == "CITY"]:
+        for e in range(draw(st.integers(0, 2), label="endpoints")):
+            endpoint = world.add(
+                DeliveryEndpoint, tenant_id=city.id, url=f"https://platform{e}.example.cn/{city.code}", description="",
+                active=draw(st.booleans()), secrets="[]", timeout_seconds=10.0, consecutive_failures=0, circuit_open_until=None,
+            )  # fmt: skip
+            for _ in range(draw(st.integers(0, 2), label="deliveries")):
+                attempts = draw(st.integers(0, 2), label="attempts")
+                delivery = world.add(
+                    Delivery, tenant_id=city.id, endpoint_id=endpoint["id"], webhook_id="msg_" + new_id().hex,
+                    event_type="figures.approved", period=draw(st.sampled_from(PERIODS)), version=draw(st.integers(1, 2)),
+                    payload="{}", payload_sha256="0" * 64, status=draw(st.sampled_from(DELIVERY_STATUSES)), attempts=attempts,
+                    attempts_before_replay=0, next_attempt_at=EVENT_TIME, leased_until=None, first_attempt_at=None,
+                    delivered_at=None, last_status_code=None, last_error="", rejected="[]", traceparent=None,
+                )  # fmt: skip
+                for n in range(1, attempts + 1):
+                    world.add(
+                        DeliveryAttempt, tenant_id=city.id, delivery_id=delivery["id"], number=n,
+                        started_at=EVENT_TIME + dt.timedelta(minutes=n), latency_ms=12.0, status_code=503 if n < attempts else 200,
+                        outcome="RETRY" if n < attempts else "DELIVERED", error="", response_excerpt="",
+                    )  # fmt: skip
 
 
 async def load_world(api: Any, world: World) -> None:
@@ -333,7 +493,7 @@ async def load_world(api: Any, world: World) -> None:
     runtime = api.app.state.runtime
     system = {"system": "isolation property test"}
     async with runtime.sessionmaker() as session:
-        for model in WRITE_ORDER:
+        for model in MODELS:
             if world.rows[model]:
                 await session.execute(insert(model), world.rows[model], execution_options=system)
         await session.commit()
@@ -458,7 +618,7 @@ def walk(ctx: Ctx, value: Any) -> None:
     if typename is not None and isinstance(value.get("id"), str):
         check_object(ctx, typename, value)
     for key, item in value.items():
-        if key not in ("id", "traceId", "clientId") and key.endswith("Id") and isinstance(item, str):
+        if key not in ("id", "traceId", "clientId", "webhookId") and key.endswith("Id") and isinstance(item, str):
             check_id_string(ctx, item)
         walk(ctx, item)
 
@@ -527,6 +687,29 @@ def check_object(ctx: Ctx, typename: str, obj: dict[str, Any]) -> None:
             ctx.check(obj["setBy"] is not None and obj["setBy"]["code"] == world.by_id[row["set_by_id"]].code, "target setBy")
         if "scope" in obj:
             ctx.check(obj["scope"] is not None and obj["scope"]["code"] == owner.code, "target scope")
+        if isinstance(obj.get("progress"), dict):  # over the target's scope, which the principal sees in full
+            check_progress(ctx, f"progress of {row['indicator']} target of {owner!r}", obj["progress"], owner, row["indicator"],
+                           row["value"], row["due_date"])  # fmt: skip
+    if typename == "Delivery":
+        for key, column in (("webhookId", "webhook_id"), ("eventType", "event_type"), ("period", "period"), ("version", "version"),
+                            ("status", "status"), ("attemptCount", "attempts"), ("lastError", "last_error")):  # fmt: skip
+            if key in obj:
+                ctx.check(obj[key] == row[column], f"delivery {key}: {obj[key]!r} != {row[column]!r}")
+        if "nextAttemptAt" in obj:
+            ctx.check((obj["nextAttemptAt"] is None) == (row["status"] != "PENDING"), "delivery nextAttemptAt is set unless PENDING")
+        if "rejected" in obj:
+            ctx.check(obj["rejected"] == [], "delivery rejected")
+        if "attempts" in obj:
+            want_attempts = [(a["number"], a["outcome"], a["status_code"]) for a in world.attempts.get(value, [])]
+            got_attempts = [(a.get("number"), a.get("outcome"), a.get("statusCode")) for a in obj["attempts"]]
+            ctx.check(got_attempts == want_attempts, f"delivery attempts {got_attempts} != oracle {want_attempts}")
+        if "endpoint" in obj:
+            ctx.check(obj["endpoint"] is not None and decode_id(obj["endpoint"]["id"])[1] == row["endpoint_id"], "delivery endpoint")
+    if typename == "DeliveryEndpoint":
+        want_endpoint = {"url": row["url"], "active": row["active"], "consecutiveFailures": 0, "circuitState": "CLOSED", "signingSecrets": []}
+        for key, expected in want_endpoint.items():
+            if key in obj:
+                ctx.check(obj[key] == expected, f"endpoint {key}: {obj[key]!r} != {expected!r}")
     if typename == "CounsellingCentre" and "activity" in obj:
         want = sorted(r["period"] for r in world.rows[CentreActivity] if r["centre_id"] == value)
         ctx.check([a["period"] for a in obj["activity"]] == want, "centre activity periods")
@@ -576,6 +759,270 @@ def check_staff(ctx: Ctx, obj: dict[str, Any], row: dict[str, Any]) -> None:
             ctx.check(obj["phone"] == (row["phone"] or None), "phone")
         if "maskReason" in obj:
             ctx.check(obj["maskReason"] is None, "maskReason on shown data")
+
+
+# --- the reporting chain, target progress and deliveries: the domain rules, restated ------------
+
+
+def report_state(world: World, t: Node, period: str) -> str:
+    """A tenant's report state (no row: OPEN, at version 1)."""
+    row = world.reports.get((t.id, period))
+    return row["state"] if row else "OPEN"
+
+
+def approval_state(world: World, t: Node, period: str) -> str:
+    """The approval state, as rules.ApprovalState defines each one."""
+    state = report_state(world, t, period)
+    if state == "SUBMITTED":
+        return "SUBMITTED"
+    if state == "APPROVED":  # approved by the parent (a city: accepted); "above" once the parent's own is approved too
+        return "APPROVED_ABOVE" if t.parent is not None and report_state(world, t.parent, period) == "APPROVED" else "APPROVED_HERE"
+    if any(report_state(world, c, period) != "APPROVED" for c in world.children(t)):
+        return "WAITING_FOR_CHILDREN"
+    return "RETURNED" if state == "RETURNED" else "READY"
+
+
+def window_of(world: World, t: Node, period: str) -> dict[str, Any] | None:
+    """The entry window that applies: the nearest bureau strictly above that set one (a city has none)."""
+    return next((world.windows[a.id, period] for a in reversed(t.ancestors) if (a.id, period) in world.windows), None)
+
+
+def is_late(world: World, t: Node, period: str) -> bool:
+    window = window_of(world, t, period)
+    return window is not None and window["closes_on"] < dt.date.today() and report_state(world, t, period) not in ("SUBMITTED", "APPROVED")
+
+
+def latest_snapshot(world: World, t: Node, period: str) -> tuple[int, dict[str, dict[str, Any]]] | None:
+    versions = world.snapshots.get((t.id, period))
+    if not versions:
+        return None
+    version = max(versions)
+    return version, versions[version]
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal numbers (floats to rounding), or both null."""
+    if a is None or b is None or isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def figure(value: Any) -> dict[str, Any]:
+    """A snapshot row or an engine IndicatorValue as the API's IndicatorValue shows it."""
+    if isinstance(value, dict):
+        get = value.get
+        return {"indicator": get("indicator"), "state": get("state"), "value": get("value"), "numerator": get("numerator"),
+                "denominator": get("denominator"), "unitsTotal": get("units_total"), "unitsNotReported": get("units_not_reported")}  # fmt: skip
+    return {"indicator": value.indicator, "state": value.state.value, "value": value.value, "numerator": value.numerator,
+            "denominator": value.denominator, "unitsTotal": value.units_total, "unitsNotReported": value.units_not_reported}  # fmt: skip
+
+
+def check_figure(ctx: Ctx, where: str, got: dict[str, Any], want: dict[str, Any]) -> None:
+    for key, expected in want.items():
+        if key in got:
+            ctx.check(same(got[key], expected), f"{where}.{key}: {got[key]!r} != oracle {expected!r}")
+
+
+def moved(approved: dict[str, Any], current: dict[str, Any]) -> bool:
+    """Has an indicator moved since approval: its state, value, or the sums behind it (snapshots.py's rule)?"""
+    return approved["state"] != current["state"] or any(
+        not same(approved[k], current[k]) for k in ("value", "numerator", "denominator", "unitsTotal")
+    )
+
+
+def when(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+def check_report(ctx: Ctx, t: Node, period: str, got: dict[str, Any]) -> None:
+    """One Report of a tenant in the principal's subtree, field by field."""
+    view, world = ctx.view, ctx.view.world
+    row = world.reports.get((t.id, period)) or {}
+    where = f"report({period}) of {t!r}"
+    ctx.check(got is not None, f"{where}: null, though {t!r} is in the subtree of {view.me!r}")
+    decider = world.by_id.get(row.get("decided_by_tenant_id"))  # type: ignore[arg-type]
+    want = {
+        "period": period, "state": row.get("state", "OPEN"), "version": row.get("version", 1), "submittedBy": row.get("submitted_by"),
+        "decidedBy": row.get("decided_by"), "returnReason": row.get("return_reason"), "approvalState": approval_state(world, t, period),
+        "late": is_late(world, t, period), "tenant": {"code": t.code}, "decidedByTenant": decider and {"code": decider.code},
+    }  # fmt: skip
+    for key, expected in want.items():
+        if key in got:
+            answer = {"code": got[key]["code"]} if isinstance(got[key], dict) else got[key]
+            ctx.check(answer == expected, f"{where}.{key}: {answer!r} != oracle {expected!r}")
+    for key, column in (("submittedAt", "submitted_at"), ("decidedAt", "decided_at")):
+        if key in got:
+            ctx.check(when(got[key]) == row.get(column), f"{where}.{key}: {got[key]} != oracle {row.get(column)}")
+    if "window" in got:
+        window = window_of(world, t, period)
+        answer = got["window"] and (got["window"].get("opensOn"), got["window"].get("closesOn"), (got["window"].get("setBy") or {}).get("code"))
+        expected = window and (window["opens_on"].isoformat(), window["closes_on"].isoformat(), world.owner(window).code)
+        ctx.check(answer == expected, f"{where}.window: {answer} != oracle {expected}")
+    if "events" in got:
+        answer = [(e.get("action"), (e.get("actorTenant") or {}).get("code"), e.get("version")) for e in got["events"]]
+        expected = [(e["action"], world.by_id[e["actor_tenant_id"]].code, e["version"]) for e in world.events.get((t.id, period), [])]
+        ctx.check(answer == expected, f"{where}.events: {answer} != oracle {expected}")
+    snapshot = latest_snapshot(world, t, period)
+    for key in ("snapshot", "changesSinceApproved"):
+        if key in got and not view.allows("indicators"):  # an API client also needs indicators:read
+            ctx.check(got[key] is None and "PERMISSION_DENIED" in error_codes(ctx.body), f"{where}.{key} without indicators:read")
+        elif key in got and snapshot is None:
+            ctx.check(got[key] is None, f"{where}.{key}: no version was ever approved, yet {got[key]}")
+    if snapshot is None or not view.allows("indicators"):
+        return
+    version, rows = snapshot
+    ordered = [rows[i.code] for i in INDICATORS if i.code in rows]
+    if "snapshot" in got:
+        frozen = got["snapshot"]
+        ctx.check(frozen is not None, f"{where}.snapshot: version {version} was approved, yet null")
+        if "version" in frozen:
+            ctx.check((frozen["version"], frozen.get("inputVersion", version)) == (version, version), f"{where}.snapshot.version")
+        if "takenAt" in frozen:
+            ctx.check(when(frozen["takenAt"]) == ordered[0]["as_of"], f"{where}.snapshot.takenAt")
+        if "figures" in frozen:
+            ctx.check([f["indicator"] for f in frozen["figures"]] == [r["indicator"] for r in ordered], f"{where}.snapshot figures' codes")
+            for f, r in zip(frozen["figures"], ordered, strict=False):
+                check_figure(ctx, f"{where}.snapshot {r['indicator']}", f, figure(r) | {"year": r["year"], "standardsVersion": r["standards_version"]})
+                if isinstance(f.get("tenant"), dict):
+                    ctx.check(f["tenant"]["code"] == t.code, f"{where}.snapshot figure's tenant")
+    if "changesSinceApproved" in got:
+        live = world.live[int(period[:4])]
+        changed = [(r, live[t.id, r["indicator"]]) for r in ordered if moved(figure(r), figure(live[t.id, r["indicator"]]))]
+        answer = got["changesSinceApproved"]
+        ctx.check(answer is not None, f"{where}.changesSinceApproved: version {version} was approved, yet null")
+        ctx.check([c["indicator"] for c in answer] == [r["indicator"] for r, _ in changed],
+                  f"{where}.changesSinceApproved: {[c['indicator'] for c in answer]} != oracle {[r['indicator'] for r, _ in changed]}")  # fmt: skip
+        for c, (r, current) in zip(answer, changed, strict=False):
+            if "approvedVersion" in c:
+                ctx.check(c["approvedVersion"] == version, f"{where}.changesSinceApproved.approvedVersion")
+            if isinstance(c.get("approved"), dict):
+                check_figure(ctx, f"{where} change {r['indicator']} approved", c["approved"], figure(r))
+            if isinstance(c.get("current"), dict):
+                check_figure(ctx, f"{where} change {r['indicator']} current", c["current"], figure(current))
+
+
+# Target progress, from PROGRESS_RULE and CASCADE_RULE (platform/targets/progress.py's descriptions).
+DAYS_PER_YEAR = 365.25
+SEVERITY = {"MISSED": 0, "AT_RISK": 1, "NO_DATA": 2, "ON_TRACK": 3, "MET": 4}
+CHILDREN_BEHIND_DEFAULT = 20
+
+
+def in_force(world: World, t: Node, codes: list[str] | None) -> list[dict[str, Any]]:
+    """The target in force at `t` per indicator (codes asked in order, else the definitions' order):
+    of those set for `t` or above it, the highest value, then the earliest due date, then the nearest."""
+    order = list(dict.fromkeys(codes)) if codes is not None else [i.code for i in INDICATORS]
+    found = []
+    for code in order:
+        covering = [r for r in world.records["Target"].values() if r["indicator"] == code and world.owner(r).covers(t)]
+        if covering:
+            found.append(min(covering, key=lambda r: (-r["value"], r["due_date"], -world.owner(r).depth, str(r["id"]))))
+    return found
+
+
+def history(world: World, t: Node, code: str) -> list[tuple[dt.date, str, dict[str, Any]]]:
+    """The latest approved snapshot of each period, placed at the period's end or the day it was frozen if earlier."""
+    points = []
+    for (tenant_id, period), versions in world.snapshots.items():
+        if tenant_id == t.id:
+            latest = [versions[v][code] for v in sorted(versions, reverse=True) if code in versions[v]][:1]
+            points += [(min(PERIOD_END[period], r["as_of"].date()), period, r) for r in latest]
+    return sorted(points, key=lambda p: (p[0], p[1]))
+
+
+def slope_per_year(points: list[tuple[dt.date, float]]) -> float | None:
+    """Least squares through (day, value) points, in value per year; None without two distinct days."""
+    if len(points) < 2:
+        return None
+    first = min(day for day, _ in points)
+    xs = [(day - first).days / DAYS_PER_YEAR for day, _ in points]
+    ys = [value for _, value in points]
+    mean_x, mean_y = math.fsum(xs) / len(xs), math.fsum(ys) / len(ys)
+    spread = math.fsum((x - mean_x) ** 2 for x in xs)
+    return None if spread == 0 else math.fsum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def standing(world: World, t: Node, code: str, target: float, due: dt.date) -> dict[str, Any]:
+    """Where `t`'s subtree stands against a target, by PROGRESS_RULE (1e-9: "at least" forgives rounding)."""
+    today = dt.date.today()
+    current = world.live[current_school_year()][t.id, code]
+    value = current.value
+    points = sorted([(on, r["value"]) for on, _, r in history(world, t, code) if r["value"] is not None] + ([(today, value)] if value is not None else []))
+    slope = slope_per_year(points)
+    if value is not None and value >= target - 1e-9:
+        status = "MET"
+    elif due < today:
+        status = "MISSED"
+    elif value is None:
+        status = "NO_DATA"
+    elif slope is not None:
+        status = "ON_TRACK" if value + slope * (due - today).days / DAYS_PER_YEAR >= target - 1e-9 else "AT_RISK"
+    else:
+        status = "ON_TRACK" if value >= target * 0.9 - 1e-9 else "AT_RISK"
+    return {"current": current, "value": value, "status": status, "gap": None if value is None else target - value, "trend": slope}
+
+
+def check_progress(ctx: Ctx, where: str, got: dict[str, Any], t: Node, code: str, target: float, due: dt.date) -> None:
+    """A TargetProgress of `t`'s subtree, and its children behind (the principal sees every child of its subtree)."""
+    world = ctx.view.world
+    want = standing(world, t, code, target, due)
+    scalars = {"target": target, "dueDate": due.isoformat(), "status": want["status"], "gap": want["gap"], "trend": want["trend"]}
+    for key, expected in scalars.items():
+        if key in got:
+            ctx.check(same(got[key], expected), f"{where}.{key}: {got[key]!r} != oracle {expected!r}")
+    if isinstance(got.get("current"), dict):
+        check_figure(ctx, f"{where}.current", got["current"], figure(want["current"]))
+    if "history" in got:
+        answer = [(h["period"], h["value"], h["state"], h["version"]) for h in got["history"]]
+        expected = [(period, r["value"], r["state"], r["version"]) for _, period, r in history(world, t, code)]
+        ctx.check(answer == expected, f"{where}.history: {answer} != oracle {expected}")
+    if "childrenBehind" in got:
+        behind = []
+        for child in world.children(t):
+            mine = standing(world, child, code, target, due)
+            number, state = mine["value"], mine["current"].state.value
+            if (state == "NOT_REPORTED") if number is None else number < target - 1e-9:
+                behind.append((SEVERITY[mine["status"]], -math.inf if number is None else number, child.code, mine))
+        behind.sort(key=lambda b: b[:3])
+        expected = [(code_, mine["status"]) for _, _, code_, mine in behind[:CHILDREN_BEHIND_DEFAULT]]
+        answer = [(c.get("code"), c.get("status")) for c in got["childrenBehind"]]
+        ctx.check(answer == expected, f"{where}.childrenBehind: {answer} != oracle {expected}")
+        for c, (_, _, _, mine) in zip(got["childrenBehind"], behind, strict=False):
+            for key in ("value", "gap", "trend"):
+                if key in c:
+                    ctx.check(same(c[key], mine[key]), f"{where}.childrenBehind {c.get('code')}.{key}: {c[key]} != oracle {mine[key]}")
+
+
+def check_adx(ctx: Ctx, period: str, document: str) -> None:
+    """The city's and its counties' latest approved figures: a group per tenant with a snapshot (city,
+    then counties by code), a value per REPORTED figure (by indicator code); the rest is absent."""
+    world, me = ctx.view.world, ctx.view.me
+    tags = "{urn:ihe:qrph:adx:2015}"
+    root = ET.fromstring(document.encode())
+    answer = [(g.get("orgUnit"), g.get("period"), [(v.get("dataElement"), float(v.get("value") or "nan")) for v in g])
+              for g in root.iter(f"{tags}group")]  # fmt: skip
+    expected = []
+    for t in [me, *(c for c in world.children(me) if c.kind == "COUNTY")]:
+        snapshot = latest_snapshot(world, t, period)
+        if snapshot is not None:
+            values = [(code, r["value"]) for code, r in sorted(snapshot[1].items()) if r["state"] == "REPORTED" and r["value"] is not None]
+            expected.append((t.code, ADX_SPAN[period], values))
+    ctx.check([(c, p, [k for k, _ in v]) for c, p, v in answer] == [(c, p, [k for k, _ in v]) for c, p, v in expected],
+              f"adxDocument({period}) of {me!r}: groups {answer} != oracle {expected}")  # fmt: skip
+    for (_, _, got), (code, _, want) in zip(answer, expected, strict=True):
+        ctx.check(all(same(a, b) for (_, a), (_, b) in zip(got, want, strict=True)), f"adxDocument({period}) values of {code}")
+
+
+async def load_live_figures(api: Any, world: World) -> None:
+    """The engine's figures of every tenant of the world, with a system session (the years targets and
+    reports ask for); the principal's must be the same, as for Tenant.indicators."""
+    if world.live:
+        return
+    runtime = api.app.state.runtime
+    refs = [TenantRef(id=t.id, path=t.path, depth=t.depth, kind=t.kind) for t in world.tenants]
+    async with runtime.sessionmaker() as session:
+        as_system(session, "isolation oracle")
+        for year in sorted({current_school_year(), *(int(p[:4]) for p in PERIODS)}):
+            world.live[year] = await compute_indicators(session, refs, year=year, standard=standard(runtime.settings.standards_version))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -704,6 +1151,18 @@ def draw_tenant_field(data: Any, schema: Schema) -> TenantField:
             pick = data.draw(st.none() | st.lists(st.sampled_from(sorted(BY_CODE)), max_size=3), label="codes")
             if pick is not None:
                 args[name] = pick
+        elif name == "indicators":
+            # Mostly the codes the worlds set targets for, so that a list names one often enough.
+            codes = st.sampled_from(["STATION_COVERAGE", "FULL_TIME_TEACHER_COVERAGE", *sorted(BY_CODE)])
+            pick = data.draw(st.none() | st.lists(codes, max_size=3), label="indicators")
+            if pick is not None:
+                args[name] = pick
+        elif name == "period":
+            args[name] = data.draw(st.sampled_from(REPORT_PERIODS), label="period")
+        elif kind == "ENUM" and not required:
+            pick = data.draw(st.sampled_from([None, *schema.enum_values(base)]), label=name)
+            if pick is not None:
+                args[name] = pick
         elif required and arg["defaultValue"] is None:
             raise AssertionError(f"Tenant.{f['name']} has a required argument {name!r}: teach draw_tenant_field to fill it")
     base, kind, _ = unwrap(f["type"])
@@ -740,9 +1199,12 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
     is_records = base.endswith("Connection") and "scope" in {a["name"] for a in schema.field("Tenant", name)["args"]}
     if not view.allows(TENANT_FIELD_RESOURCE.get(name)):
         raise Refused("PERMISSION_DENIED")  # a client without the field's read scope
-    if not mine and (name in AGGREGATE_FIELDS or (is_records and args.get("scope") == "SUBTREE")):
+    if not mine and (name in SUBTREE_FIELDS or (is_records and args.get("scope") == "SUBTREE")):
         raise Refused("ANCESTOR_SUBTREE")
     if value is _ABSENT:
+        return
+    if name == "report" and not mine:
+        ctx.check(value is None, f"LEAK: the report of {t!r}, above {view.me!r}, answered: {value}")
         return
     exact = view.exact
     if name in ("id", "code", "name", "kind", "depth"):
@@ -780,6 +1242,35 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
             ctx.check(got == want, f"{name}({scope}) of {t!r}: {len(got)} records, oracle {len(want)}")
     elif not exact:
         return
+    elif name == "report":
+        check_report(ctx, t, args["period"], value)
+    elif name in ("childReports", "lateReports"):
+        period = args["period"]
+        if name == "childReports":
+            want = [c for c in world.children(t) if args.get("approvalState") in (None, approval_state(world, c, period))]
+        else:
+            want = [x for x in sorted(world.subtree(t), key=lambda x: x.code) if x is not t and is_late(world, x, period)]
+        got = [n["tenant"]["code"] for n in value["nodes"]]
+        ctx.check(set(got) <= {x.code for x in want}, f"LEAK: {name}({period}) of {t!r} lists {sorted(set(got) - {x.code for x in want})}")
+        ctx.check(got == [x.code for x in want], f"{name}({period}) of {t!r}: {got} != oracle {[x.code for x in want]}")
+        for n, x in zip(value["nodes"], want, strict=False):
+            check_report(ctx, x, period, n)
+    elif name == "targetProgress":
+        want_targets = in_force(world, t, args.get("indicators"))
+        got_codes = [e["indicator"] for e in value]
+        ctx.check(got_codes == [r["indicator"] for r in want_targets], f"targetProgress of {t!r}: {got_codes} != oracle {[r['indicator'] for r in want_targets]}")
+        for e, r in zip(value, want_targets, strict=False):
+            scope, where = world.owner(r), f"targetProgress {r['indicator']} of {t!r}"
+            expected = {"value": r["value"], "dueDate": r["due_date"].isoformat(), "inherited": scope is not t,
+                        "setBy": world.by_id[r["set_by_id"]].code, "scope": scope.code,
+                        # the record itself only where node(id:) would show it: set for the principal's subtree
+                        "target": id_of("Target", r["id"]) if view.sees_record(r) else None}  # fmt: skip
+            for key, want_value in expected.items():
+                if key in e:
+                    answer = e[key]["code" if key in ("setBy", "scope") else "id"] if isinstance(e[key], dict) else e[key]
+                    ctx.check(answer == want_value, f"{where}.{key}: {answer!r} != oracle {want_value!r}")
+            if isinstance(e.get("progress"), dict):
+                check_progress(ctx, f"{where}.progress", e["progress"], t, r["indicator"], r["value"], r["due_date"])
     elif name == "staffCounts":
         active = [r for r in world.rows[Staff] if r["active"] and t.covers(world.owner(r))]
         kinds = Counter(r["kind"] for r in active)
@@ -1031,6 +1522,37 @@ def draw_query(data: Any, schema: Schema, view: View) -> Query:
                 f"{{ nodes {{ {schema.selection('AuditEvent')} }} }} }}")  # fmt: skip
         return Query(root, text, variables, check_audit)
 
+    if root in ("deliveries", "deliveryEndpoints"):
+        # Only a city's principals get here (root_allowed): the rest are refused before this check.
+        type_name = "Delivery" if root == "deliveries" else "DeliveryEndpoint"
+        status = data.draw(st.sampled_from([None, *schema.enum_values("DeliveryStatus")]), label="status") if root == "deliveries" else None
+        period = data.draw(st.sampled_from([None, *REPORT_PERIODS]), label="period") if root == "deliveries" else None
+
+        async def check_deliveries(ctx: Ctx) -> None:
+            answer = ctx.body["data"][root]
+            got = [decode_id(n["id"])[1] for n in (answer["nodes"] if root == "deliveries" else answer)]
+            want = sorted((rid for rid, r in world.records[type_name].items()
+                           if r["tenant_id"] == view.me.id and status in (None, r.get("status")) and period in (None, r.get("period"))),
+                          key=lambda rid: rid.int)  # fmt: skip
+            ctx.check(set(got) <= set(want), f"LEAK: {root} of {view.me!r} shows {len(set(got) - set(want))} rows the oracle hides")
+            ctx.check(got == want, f"{root} of {view.me!r}: {len(got)} rows, oracle {len(want)}")
+
+        selection = schema.selection(type_name)
+        if root == "deliveries":
+            text = f"query ($s: DeliveryStatus, $p: String) {{ deliveries(first: 100, status: $s, period: $p) {{ nodes {{ {selection} }} }} }}"
+            return Query(root, text, {"s": status, "p": period}, check_deliveries)
+        return Query(root, f"{{ deliveryEndpoints {{ {selection} }} }}", {}, check_deliveries)
+
+    if root == "adxDocument":
+        adx_period = data.draw(st.sampled_from(REPORT_PERIODS), label="ADX period")
+
+        async def check_adx_document(ctx: Ctx) -> None:
+            document = ctx.body["data"]["adxDocument"]
+            ctx.check(isinstance(document, str), f"adxDocument({adx_period}) of {view.me!r}: {document!r}")
+            check_adx(ctx, adx_period, document)
+
+        return Query(root, "query ($p: String!) { adxDocument(period: $p) }", {"p": adx_period}, check_adx_document)
+
     raise AssertionError(f"root field {root!r} has no generator: add it (and its oracle) to this suite")
 
 
@@ -1098,9 +1620,16 @@ def principal_plans(draw: Any, world: World) -> View:
     return View(world, me, roles, scopes, client=client)
 
 
-# The minimum each root field needs: (permission, resource); viewer needs nothing.
-ROOT_NEEDS = {"node": "read", "nodes": "read", "tenant": "read", "tenants": "read", "indicatorDefinitions": "read", "auditEvents": "audit"}
-ROOT_RESOURCE = {"node": "tenants", "nodes": "tenants", "tenant": "tenants", "tenants": "tenants", "indicatorDefinitions": "indicators"}
+# The minimum each root field needs: (permission, resource); viewer needs nothing. "city": read, by
+# a principal whose own tenant is a city (deliveries are the city bureau's, never a county's or a school's).
+ROOT_NEEDS = {
+    "node": "read", "nodes": "read", "tenant": "read", "tenants": "read", "indicatorDefinitions": "read", "auditEvents": "audit",
+    "deliveries": "city", "deliveryEndpoints": "city", "adxDocument": "city",
+}  # fmt: skip
+ROOT_RESOURCE = {
+    "node": "tenants", "nodes": "tenants", "tenant": "tenants", "tenants": "tenants", "indicatorDefinitions": "indicators",
+    "deliveries": "deliveries", "deliveryEndpoints": "deliveries", "adxDocument": "deliveries",
+}  # fmt: skip
 
 
 def root_allowed(view: View, root: str) -> bool:
@@ -1109,7 +1638,14 @@ def root_allowed(view: View, root: str) -> bool:
         return True
     if need == "audit":
         return view.audit
+    if need == "city" and view.me.kind != "CITY":
+        return False
     return view.allows(ROOT_RESOURCE[root])
+
+
+def needs_live_figures(query: Query) -> bool:
+    """Does the oracle of this query need the engine's figures (progress of targets, changes since approval)?"""
+    return "progress" in query.text or "changesSinceApproved" in query.text
 
 
 @st.composite
@@ -1149,6 +1685,8 @@ async def run_example(api: Any, database_url: str, world: World, sessions: list[
                 **({"client_id": subject_of(view)} if view.client else {}),
             )  # fmt: skip
             for query in queries:
+                if needs_live_figures(query):
+                    await load_live_figures(api, world)
                 response = await api.post(query.text, query.variables, token=token)
                 ctx = Ctx(view, api, query.text, query.variables, unalias(response.json()))
                 try:

@@ -12,13 +12,16 @@ from sqlalchemy import func, select
 
 from runxin.graphql.ids import encode_id
 from runxin.platform.centres.models import CounsellingCentre
+from runxin.platform.db.engine import make_sessionmaker
 from runxin.platform.hotlines.models import Hotline
 from runxin.platform.indicators import INDICATORS
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
 from runxin.platform.targets.models import Target
+from runxin.tenants.scoping import ScopedSession
 from tests.e2e.counting import StatementCounter, warm_up
+from tests.factories.rollup import drain
 from tests.factories.tree import make_tree
 
 YEAR = 2025
@@ -67,8 +70,15 @@ def tid(tenant) -> str:  # type: ignore[no-untyped-def]
 
 def station(school) -> Station:  # type: ignore[no-untyped-def]
     return Station(
-        tenant_id=school.id, name="阳光辅导站", kind="SUNSHINE_STATION", status="OPERATIONAL", area_m2=Decimal(24),
-        weekly_open_hours=Decimal(10), individual_counselling=True, assessment=True, sandplay=True,
+        tenant_id=school.id,
+        name="阳光辅导站",
+        kind="SUNSHINE_STATION",
+        status="OPERATIONAL",
+        area_m2=Decimal(24),
+        weekly_open_hours=Decimal(10),
+        individual_counselling=True,
+        assessment=True,
+        sandplay=True,
     )
 
 
@@ -98,7 +108,9 @@ async def world(system_session):  # type: ignore[no-untyped-def]
             SchoolProfile(tenant_id=s2.id, category="21", central_rank=True),
             SchoolProfile(tenant_id=s3.id, category="21"),
             station(s1),
-            staff(s1), staff(s1), staff(s3),
+            staff(s1),
+            staff(s1),
+            staff(s3),
             SchoolEnrolment(tenant_id=s1.id, school_year=YEAR, students=900),
             SchoolEnrolment(tenant_id=s2.id, school_year=YEAR, students=500),
         ]
@@ -134,7 +146,7 @@ async def test_indicator_definitions_list_every_indicator(api, system_session) -
 
 
 async def test_indicators_at_school_county_and_city_level(api, system_session) -> None:  # type: ignore[no-untyped-def]
-    tree, (s1, s2, s3, s4) = await world(system_session)
+    tree, (s1, s2, _, s4) = await world(system_session)
     a, b = tree.counties
     codes = ["STATION_COVERAGE", "FULL_TIME_TEACHER_COVERAGE", "STAFF_RATIO_COMPLIANCE", "CENTRE_COVERAGE", "MODEL_SCHOOL_SHARE"]
     got = {t.code: await indicators(api, t, tree.city, codes) for t in (tree.city, a, b, s1, s2, s4)}
@@ -157,7 +169,11 @@ async def test_indicators_at_school_county_and_city_level(api, system_session) -
     # The units behind the city's station coverage: S1, S2 and S4, one not reported
     city_station = got[tree.city.code]["STATION_COVERAGE"]
     assert (city_station["unitsTotal"], city_station["unitsNotReported"]) == (3, 1)
-    assert (city_station["year"], city_station["standardsVersion"], city_station["name"]) == (YEAR, "2023", "Counselling station coverage")
+    assert (city_station["year"], city_station["standardsVersion"], city_station["name"]) == (
+        YEAR,
+        "2023",
+        "Counselling station coverage",
+    )
     assert list(got[tree.city.code]) == codes  # in the order asked
     # And a county reads the same figures for its own subtree
     assert fraction((await indicators(api, a, a, ["STATION_COVERAGE"]))["STATION_COVERAGE"]) == (1, 2)
@@ -206,13 +222,33 @@ async def test_a_page_of_children_is_one_computation(api, system_session) -> Non
     # Then each county has every indicator
     assert len(many_nodes) == 6 and all(len(n["indicators"]) == len(INDICATORS) for n in many_nodes)
     assert all(v["state"] in ("REPORTED", "NOT_REPORTED", "NOT_APPLICABLE") for n in few_nodes for v in n["indicators"])
-    # And the statements do not grow with the children: the city, the page of counties, then one
-    # computation for all of them (one statement per fact family: county, school, teacher)
-    assert few == many == 5
+    # And the statements do not grow with the children: the city, the page of counties, the check
+    # for pending rollups (the new tree is pending: no worker runs here), then one computation for
+    # all of them (one statement per fact family: county, school, teacher)
+    assert few == many == 6
+
+
+async def test_settled_figures_are_read_from_the_rollups_with_the_same_values(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given a city whose figures are computed from raw records (its tree is still pending)
+    tree, _ = await world(system_session)
+    _, raw_nodes = await children_statements(api, tree.city)
+    # When the rollup settles (every tenant recomputed, as the workers do)
+    await drain(
+        make_sessionmaker(system_session.bind, ScopedSession), years=(YEAR, TODAY.year if TODAY.month >= 9 else TODAY.year - 1)
+    )
+    statements, rolled_nodes = await children_statements(api, tree.city)
+    # Then the page reads the stored figures: the city, the page, the pending check and one lookup
+    assert statements == 4
+
+    # And they are the very values the raw computation gave (as-of times aside)
+    def strip(nodes):  # type: ignore[no-untyped-def]
+        return [[{k: v for k, v in value.items() if k != "asOf"} for value in node["indicators"]] for node in nodes]
+
+    assert strip(rolled_nodes) == strip(raw_nodes)
 
 
 async def test_gaps_of_a_school(api, system_session) -> None:  # type: ignore[no-untyped-def]
-    tree, (s1, s2, s3, s4) = await world(system_session)
+    tree, (_, s2, _, s4) = await world(system_session)
     a = tree.counties[0]
 
     async def gaps(tenant):  # type: ignore[no-untyped-def]
@@ -258,11 +294,15 @@ async def test_target_progress_statuses(api, system_session) -> None:  # type: i
         created = await create(api, city, scope, indicator, value, due, note)
         assert created["userErrors"] == [], created
         target = created["target"]
-        assert (target["scope"], target["setBy"], target["tenant"]) == ({"code": scope.code}, {"code": city.code}, {"code": scope.code})
+        assert (target["scope"], target["setBy"], target["tenant"]) == (
+            {"code": scope.code},
+            {"code": city.code},
+            {"code": scope.code},
+        )
     # When the city reads every target of its subtree
     body = await api.gql(TARGETS, {"code": city.code, "scope": "SUBTREE"}, as_=city)
     progress = {n["note"]: n["progress"] for n in body["data"]["tenant"]["targets"]["nodes"]}
-    # Then each status follows the interim rule
+    # Then each status follows the rule (no history here, so no trend: the 90% rule decides ON_TRACK)
     assert {note: p["status"] for note, p in progress.items()} == {
         "met": "MET",
         "met after the due date": "MET",
@@ -304,8 +344,9 @@ async def test_a_page_of_targets_is_one_computation(api, system_session) -> None
         assert (await create(api, city, scope, "FULL_TIME_TEACHER_COVERAGE", 0.8, LATER))["userErrors"] == []
     nine = await statements()
     # Then the statements stay the same: the city, the page of targets, their tenants (scopes and
-    # setters in one batch), and one computation: per depth (city, counties) one statement per fact family
-    assert three == nine == 1 + 1 + 1 + 2 * 3
+    # setters in one batch), the check for pending rollups (no worker runs here), one computation
+    # (per depth, city and counties, one statement per fact family), and the scopes' snapshot history
+    assert three == nine == 1 + 1 + 1 + 1 + 2 * 3 + 1
 
 
 @pytest.mark.parametrize(
@@ -373,5 +414,7 @@ async def test_only_the_setter_or_above_changes_a_target(api, system_session) ->
     await system_session.commit()
     assert (await system_session.execute(select(Target.value))).scalar_one() == pytest.approx(0.9)
     # And it resolves by id
-    body = await api.gql("query ($id: ID!) { node(id: $id) { ... on Target { value setBy { code } } } }", {"id": target["id"]}, as_=county)
+    body = await api.gql(
+        "query ($id: ID!) { node(id: $id) { ... on Target { value setBy { code } } } }", {"id": target["id"]}, as_=county
+    )
     assert body["data"]["node"] == {"value": 0.9, "setBy": {"code": tree.city.code}}

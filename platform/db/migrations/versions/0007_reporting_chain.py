@@ -140,6 +140,7 @@ def upgrade() -> None:
         sa.Column("done_generation", sa.Integer(), nullable=False),
         sa.Column("dirty_since", sa.DateTime(timezone=True), nullable=False),
         sa.Column("traceparent", sa.String(length=64), nullable=True),
+        sa.Column("rung_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["tenant_id"], ["tenant.id"], name=op.f("fk_rollup_dirty_tenant_id_tenant"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("tenant_id", name=op.f("pk_rollup_dirty")),
     )
@@ -200,6 +201,7 @@ def upgrade() -> None:
         sa.Column("payload_sha256", sa.String(length=64), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("attempts_before_replay", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("leased_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("first_attempt_at", sa.DateTime(timezone=True), nullable=True),

@@ -1,0 +1,221 @@
+"""The moving parts of the chaos test: worker processes that die and come back, schools writing
+at once, and the faults (SIGKILL, cut database connections, a broker restart)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+from runxin.platform.errors import RunxinError
+from runxin.platform.schools.services import record_enrolment, upsert_school_profile
+from runxin.platform.staffing.models import Staff
+from runxin.platform.staffing.services import create_staff, update_staff
+from runxin.platform.stations.models import Station
+from runxin.platform.stations.services import create_station, update_station
+from runxin.platform.tree.models import Tenant
+from runxin.tenants.principal import Principal
+from runxin.tenants.scoping import bind_principal
+
+RUNXIN = str(Path(sys.executable).with_name("runxin"))
+
+
+@dataclass
+class WorkerPool:
+    """`runxin worker` processes under a supervisor that restarts whichever dies (as systemd would)."""
+
+    env: dict[str, str]
+    size: int = 2
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    restarts: int = 0
+    log_dir: Path | None = None
+
+    def _spawn(self) -> subprocess.Popen:
+        command = [RUNXIN, "worker", "--threads", "2"]
+        if self.log_dir is None:
+            return subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The child keeps its own copy of the descriptor; ours closes at once.
+        with open(self.log_dir / f"worker-{time.monotonic_ns()}.log", "wb") as log:
+            return subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def start(self) -> None:
+        self.processes = [self._spawn() for _ in range(self.size)]
+
+    def supervise(self) -> None:
+        for i, process in enumerate(self.processes):
+            if process.poll() is not None:
+                self.restarts += 1
+                self.processes[i] = self._spawn()
+
+    def kill_one(self, rng: random.Random) -> None:
+        process = rng.choice(self.processes)
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGKILL)
+
+    def set_env(self, **changes: str) -> None:
+        self.env = {**self.env, **changes}
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def restart_all(self) -> None:
+        self.stop()
+        self.start()
+
+
+def principal_of(school: Tenant) -> Principal:
+    return Principal(
+        subject=f"officer@{school.code}",
+        tenant_id=school.id,
+        tenant_path=school.path,
+        tenant_kind=school.kind,
+        roles=frozenset({"DATA_OFFICER"}),
+    )
+
+
+@dataclass
+class Writers:
+    """Schools writing at once, each write its own transaction through the domain services."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    schools: list[Tenant]
+    year: int
+    rng: random.Random
+    writes: int = 0
+    failures: int = 0
+
+    async def one_write(self, school: Tenant) -> None:
+        async with self.sessionmaker() as session:
+            bind_principal(session, principal_of(school))
+            choice = self.rng.random()
+            if choice < 0.25:
+                await create_station(
+                    session,
+                    tenant_id=school.id,
+                    values={
+                        "name": "阳光辅导站",
+                        "kind": "SUNSHINE_STATION",
+                        "area_m2": Decimal(self.rng.choice(["12", "24"])),
+                        "weekly_open_hours": Decimal(10),
+                        "individual_counselling": True,
+                        "assessment": True,
+                        "sandplay": True,
+                    },
+                )
+            elif choice < 0.45:
+                station_id = (await session.execute(_first(Station, school))).scalar_one_or_none()
+                if station_id is not None:
+                    await update_station(session, station_id, {"status": self.rng.choice(["OPERATIONAL", "SUSPENDED"])})
+            elif choice < 0.65:
+                await create_staff(
+                    session, tenant_id=school.id, values={"kind": self.rng.choice(["FULL_TIME", "PART_TIME"]), "name": "教师"}
+                )
+            elif choice < 0.75:
+                staff_id = (await session.execute(_first(Staff, school))).scalar_one_or_none()
+                if staff_id is not None:
+                    await update_staff(session, staff_id, {"active": self.rng.random() < 0.5})
+            elif choice < 0.9:
+                await upsert_school_profile(
+                    session,
+                    school.id,
+                    {"category": school.code[:2], "central_rank": self.rng.random() < 0.5, "independent": True},
+                )
+            else:
+                await record_enrolment(session, school.id, self.year, self.rng.randint(100, 2400))
+            await session.commit()
+
+    async def run(self, until: float, concurrency: int = 8) -> None:
+        async def writer() -> None:
+            while time.monotonic() < until:
+                try:
+                    await self.one_write(self.rng.choice(self.schools))
+                    self.writes += 1
+                except (RunxinError, OperationalError, DBAPIError, ConnectionError, OSError):
+                    # A cut connection or a lost race: the write did not commit (nothing half-written); go on.
+                    self.failures += 1
+                await asyncio.sleep(self.rng.uniform(0, 0.02))
+
+        await asyncio.gather(*(writer() for _ in range(concurrency)))
+
+
+def _first(model: type, school: Tenant):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    return select(model.id).where(model.tenant_id == school.id).order_by(model.id).limit(1)
+
+
+async def cut_database_connections(admin_url: str, database: str) -> int:
+    """Terminate every session of the application on `database` (as a failover or a network cut would)."""
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :db AND application_name = 'runxin' AND pid <> pg_backend_pid()"
+                ),
+                {"db": database},
+            )
+            return len(rows.all())
+    finally:
+        await engine.dispose()
+
+
+def restart_rabbitmq(down_seconds: float = 2.0) -> None:
+    """Stop the broker application and start it again (durable queues and persistent messages survive)."""
+    subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
+    try:
+        time.sleep(down_seconds)
+    finally:
+        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
+        subprocess.run(["rabbitmqctl", "await_startup"], check=False, capture_output=True, timeout=120)
+
+
+def rabbitmqctl_available() -> bool:
+    try:
+        return subprocess.run(["rabbitmqctl", "status"], check=False, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def worker_env(database_url: str, broker_url: str, namespace: str, data_dir: Path, crash_points: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNXIN_")}
+    return {
+        **env,
+        "RUNXIN_DATABASE_URL": database_url,
+        "RUNXIN_BROKER_URL": broker_url,
+        "RUNXIN_QUEUE_NAMESPACE": namespace,
+        "RUNXIN_DATA_DIR": str(data_dir),
+        "RUNXIN_SWEEP_SECONDS": "0.5",
+        "RUNXIN_ROLLUP_YEARS": env.get("RUNXIN_ROLLUP_YEARS", ""),
+        "RUNXIN_CRASH_POINTS": crash_points,
+    }
+
+
+def new_namespace() -> str:
+    return f"chaos{uuid.uuid4().hex[:8]}"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
