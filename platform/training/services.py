@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.errors import Invalid
@@ -144,13 +144,19 @@ async def create_training_session(
 async def update_training_session(session: AsyncSession, session_id: uuid.UUID, changes: Mapping[str, Any]) -> TrainingSession:
     _refuse(changes, "programme_id", "A session stays in its programme; add a new session to the other programme instead.")
     updated = await update_record(session, TrainingSession, session_id, changes=changes, validate=validate_training_session)
-    # Attendance carries the session's end year: keep it in step when the dates move.
-    await session.execute(
-        update(TrainingAttendance)
-        .where(TrainingAttendance.session_id == updated.id, TrainingAttendance.credit_year != updated.ends_on.year)
-        .values(credit_year=updated.ends_on.year)
-        .execution_options(synchronize_session="fetch")
-    )
+    # Attendance carries the session's end year: keep it in step when the dates move. Through the
+    # unit of work, not a bulk UPDATE: moving credits between years must mark the attendees' tenants
+    # for the rollups and pass the check that refuses changes to an approved period.
+    moved = (
+        await session.execute(
+            select(TrainingAttendance).where(
+                TrainingAttendance.session_id == updated.id, TrainingAttendance.credit_year != updated.ends_on.year
+            )
+        )
+    ).scalars()
+    for attendance in moved:
+        attendance.credit_year = updated.ends_on.year
+    await session.flush()
     return updated
 
 

@@ -233,3 +233,41 @@ async def test_repeated_marks_coalesce_into_one_pending_row(system_session, sess
     rows = (await system_session.execute(select(RollupDirty).where(RollupDirty.tenant_id == school.id))).scalars().all()
     assert len(rows) == 1 and rows[0].generation - rows[0].done_generation == writes
     assert await drain(sessionmaker) == 3  # school, county, city
+
+
+async def test_moving_a_training_session_to_another_year_marks_the_attendees_tenants(system_session, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    from decimal import Decimal
+
+    from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
+    from runxin.platform.training.services import update_training_session
+
+    # Given a county session attended by a school's teacher, with everything settled
+    tree = await make_tree(system_session, counties=1, schools_per_county=1)
+    county, school = tree.counties[0], tree.all_schools()[0]
+    programme = TrainingProgramme(tenant_id=county.id, name="县级培训", level="COUNTY", year=YEAR)
+    await add(system_session, programme)
+    course = TrainingSession(
+        tenant_id=county.id, programme_id=programme.id, title="春季", starts_on=dt.date(YEAR, 3, 1), ends_on=dt.date(YEAR, 3, 2),
+        hours=Decimal(12), credits=Decimal(4),
+    )  # fmt: skip
+    teacher = staff(school, "FULL_TIME")[0]
+    await add(system_session, course, teacher)
+    await add(
+        system_session,
+        TrainingAttendance(
+            tenant_id=school.id, session_id=course.id, staff_id=teacher.id, credits_awarded=Decimal(4), credit_year=YEAR
+        ),
+    )
+    await drain(sessionmaker)
+    settled = await generation_of(system_session, school)
+
+    # When the county moves the session into the next year
+    async with sessionmaker() as session:
+        bind_principal(session, principal_for(county))
+        await update_training_session(
+            session, course.id, {"starts_on": dt.date(YEAR + 1, 1, 5), "ends_on": dt.date(YEAR + 1, 1, 6)}
+        )
+        await session.commit()
+    # Then the school, whose teacher's credits moved year, is pending again
+    moved = await generation_of(system_session, school)
+    assert settled is not None and moved is not None and moved[0] > settled[0] and moved[0] > moved[1]
