@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import shlex
 import sys
@@ -15,6 +16,7 @@ from runxin.cli.tokens import issue_token
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade
+from runxin.platform.rollup.years import live_years
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.scoping import ScopedSession, as_system
 
@@ -34,7 +36,9 @@ async def sample_codes(settings: Settings) -> tuple[str, str, str] | None:
             as_system(session, "demo")
             if not (await session.execute(select(func.count()).select_from(Tenant))).scalar_one():
                 return None
-            city = (await session.execute(select(Tenant).where(Tenant.kind == "CITY").order_by(Tenant.code).limit(1))).scalar_one()
+            city = (
+                await session.execute(select(Tenant).where(Tenant.kind == "CITY").order_by(Tenant.code).limit(1))
+            ).scalar_one()
             county = (
                 await session.execute(select(Tenant).where(Tenant.parent_id == city.id).order_by(Tenant.code).limit(1))
             ).scalar_one()
@@ -65,8 +69,19 @@ def run_demo(settings: Settings, *, port: int, scale: str, serve: bool, console:
     body = json.dumps({"query": EXAMPLE_QUERY})
     console.print("\nExample query, as the county (use any token above):")
     print(f"export RUNXIN_TOKEN={tokens['county']}")
-    print(f"curl -s {url} -H 'Content-Type: application/json' -H \"Authorization: Bearer $RUNXIN_TOKEN\" \\\n  -d {shlex.quote(body)}")
+    print(
+        f"curl -s {url} -H 'Content-Type: application/json' -H \"Authorization: Bearer $RUNXIN_TOKEN\" \\\n  -d {shlex.quote(body)}"
+    )
     console.print(f"\nGraphiQL: open {url} in a browser and set the header Authorization: Bearer <token>.")
+    period = str(live_years(dt.date.today())[-1])
+    console.print(
+        "\nThe reporting chain runs in this process (no broker needed): a school's change reaches its county's and "
+        "city's rollups within a second. To walk a period up the tree, as each school: "
+        f'mutation {{ reportSubmit(input: {{period: "{period}"}}) {{ report {{ approvalState }} userErrors {{ message }} }} }}; '
+        f'as the county: reportApprove(input: {{tenantIds: [...], period: "{period}"}}) then reportSubmit; as the city: '
+        "reportApprove for the counties, then reportAccept. Figures go to the city platform's endpoints "
+        f"(runxin deliveries endpoint-add --city {codes[0]} --url https://...)."
+    )
     # The server runs until a signal ends the process: flush now so tokens reach a pipe or a log.
     sys.stdout.flush()
     if serve:
