@@ -16,7 +16,8 @@ audit_app = typer.Typer(help="The audit log.", no_args_is_help=True)
 @audit_app.command("prune")
 def prune(
     older_than_days: Annotated[
-        int | None, typer.Option("--older-than-days", help="Delete events older than this (default RUNXIN_AUDIT_RETENTION_DAYS, 400).")
+        int | None,
+        typer.Option("--older-than-days", help="Delete events older than this (default RUNXIN_AUDIT_RETENTION_DAYS, 400)."),
     ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -12,11 +11,9 @@ from rich.console import Console
 from rich.table import Column, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from runxin.cli.system import run_as_system
 from runxin.platform.config import Settings
-from runxin.platform.db.engine import make_engine, make_sessionmaker
-from runxin.platform.errors import RunxinError
 from runxin.tenants import clients as service
-from runxin.tenants.scoping import ScopedSession, as_system
 from runxin.tenants.tokens import KeyRing, prune_keys, rotate_keys
 
 clients_app = typer.Typer(help="API clients (OAuth2 client credentials) of a tenant.", no_args_is_help=True)
@@ -36,32 +33,17 @@ def _settings(data_dir: Path | None, database_url: str | None) -> Settings:
 
 
 def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], reason: str) -> T:
-    """Run `work` in one committed system-session transaction; a domain error ends the command."""
-
-    async def main() -> T:
-        engine = make_engine(settings.database_url)
-        try:
-            async with make_sessionmaker(engine, ScopedSession)() as session:
-                as_system(session, reason)
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except RunxinError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(2) from exc
+    return run_as_system(settings, work, reason, err)
 
 
 @clients_app.command("create")
 def create(
     tenant: Annotated[str, typer.Option("--tenant", help="Code of the tenant the app acts for.")],
     scopes: Annotated[str, typer.Option("--scopes", help='Space-separated, e.g. "tenants:read centres:read".')],
-    name: Annotated[str, typer.Option("--name", help="What the app is, e.g. \"School MIS\".")],
-    auth: Annotated[str, typer.Option("--auth", help="client_secret_basic (default), client_secret_post or private_key_jwt.")] = "client_secret_basic",
+    name: Annotated[str, typer.Option("--name", help='What the app is, e.g. "School MIS".')],
+    auth: Annotated[
+        str, typer.Option("--auth", help="client_secret_basic (default), client_secret_post or private_key_jwt.")
+    ] = "client_secret_basic",
     jwks_file: Annotated[Path | None, typer.Option("--jwks-file", help="The app's public JWKS (private_key_jwt).")] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
@@ -77,7 +59,9 @@ def create(
     if created.secret is not None:
         out.print(f"client_secret: {created.secret}", highlight=False)
         err.print("Store the secret now: it is shown only this once (rotate-secret makes a new one).")
-    out.print(f"tenant: {created.tenant_code}  scopes: {created.client.scopes}  auth: {created.client.auth_method}", highlight=False)
+    out.print(
+        f"tenant: {created.tenant_code}  scopes: {created.client.scopes}  auth: {created.client.auth_method}", highlight=False
+    )
 
 
 @clients_app.command("list")
@@ -127,13 +111,18 @@ def keys_rotate(data_dir: DataDir = None) -> None:
 
 @keys_app.command("prune")
 def keys_prune(
-    older_than: Annotated[int, typer.Option("--older-than", help="Drop verification keys created more than SECONDS ago (at least the token lifetime).")],
+    older_than: Annotated[
+        int,
+        typer.Option("--older-than", help="Drop verification keys created more than SECONDS ago (at least the token lifetime)."),
+    ],
     data_dir: DataDir = None,
 ) -> None:
     """Drop old verification keys; tokens they signed stop verifying."""
     settings = _settings(data_dir, None)
     if older_than < settings.token_ttl_seconds:
-        err.print(f"[red]error:[/red] --older-than must be at least the token lifetime ({settings.token_ttl_seconds} s), or live tokens would be refused.")
+        err.print(
+            f"[red]error:[/red] --older-than must be at least the token lifetime ({settings.token_ttl_seconds} s), or live tokens would be refused."
+        )
         raise typer.Exit(2)
     dropped = prune_keys(settings.keys_path, older_than)
     out.print(f"dropped {len(dropped)} key(s): {', '.join(k.key.kid or '' for k in dropped) or 'none'}", highlight=False)

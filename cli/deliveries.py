@@ -6,7 +6,6 @@ sweeper of a running worker (or `runxin serve`'s embedded one) sends them within
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Awaitable, Callable
@@ -19,14 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.cli.main import DatabaseUrl, DataDir, settings_from
-from runxin.platform.db.engine import make_engine, make_sessionmaker
+from runxin.cli.system import run_as_system
 from runxin.platform.delivery import services
 from runxin.platform.delivery.models import Delivery, DeliveryEndpoint
 from runxin.platform.delivery.payload import aware
-from runxin.platform.errors import Invalid, NotFound, RunxinError
+from runxin.platform.errors import Invalid, NotFound
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant_by_code
-from runxin.tenants.scoping import ScopedSession, as_system
 
 deliveries_app = typer.Typer(help="Deliveries of approved figures to the city platform.", no_args_is_help=True)
 out = Console()  # what was asked for goes to stdout; notes and errors to stderr
@@ -35,25 +33,7 @@ T = TypeVar("T")
 
 
 def _run(data_dir: Any, database_url: str | None, work: Callable[[AsyncSession], Awaitable[T]], reason: str) -> T:
-    """Run `work` in one committed system-session transaction; a domain error ends the command."""
-    settings = settings_from(data_dir, database_url)
-
-    async def main() -> T:
-        engine = make_engine(settings.database_url)
-        try:
-            async with make_sessionmaker(engine, ScopedSession)() as session:
-                as_system(session, reason)
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
-
-    try:
-        return asyncio.run(main())
-    except RunxinError as exc:
-        err.print(f"[red]error:[/red] {exc.message}")
-        raise typer.Exit(2) from exc
+    return run_as_system(settings_from(data_dir, database_url), work, reason, err)
 
 
 def _when(moment: object) -> str:

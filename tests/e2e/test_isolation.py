@@ -7,17 +7,29 @@ Generic by construction: it walks the schema by introspection, so every connecti
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from runxin.graphql.ids import encode_id
+from runxin.platform.delivery.models import Delivery, DeliveryEndpoint
 from runxin.platform.seed import seed_database
 from runxin.platform.tree.models import Tenant
+from tests.factories.tree import make_tree
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-COVERED_ROOT_FIELDS = {"viewer", "node", "nodes", "tenant", "tenants", "indicatorDefinitions", "auditEvents"}
+COVERED_ROOT_FIELDS = {
+    "viewer", "node", "nodes", "tenant", "tenants", "indicatorDefinitions", "auditEvents", "deliveries", "deliveryEndpoints",
+    "adxDocument",
+}  # fmt: skip
+DELIVERY_QUERIES = (
+    ("{ deliveries(first: 100) { nodes { id tenant { code } } } }", None),
+    ("{ deliveryEndpoints { id tenant { code } } }", None),
+    ("query ($p: String!) { adxDocument(period: $p) }", {"p": "2025"}),
+)
 
 INTROSPECT_TENANT = """
 { __type(name: "Tenant") { fields { name args { name } type { name ofType { name ofType { name ofType { name } } } } } }
@@ -42,7 +54,7 @@ async def world(api, sessionmaker, system_session):  # type: ignore[no-untyped-d
     def subtree(t: Tenant) -> set[str]:
         return {x.code for x in tenants if x.path.startswith(t.path)}
 
-    school = sorted((t for t in tenants if t.kind == "SCHOOL" and t.parent_id == counties[0].id), key=lambda t: t.code)[0]
+    school = min((t for t in tenants if t.kind == "SCHOOL" and t.parent_id == counties[0].id), key=lambda t: t.code)
     return {"a": counties[0], "b": counties[1], "school": school, "subtree": subtree, "tenants": tenants}
 
 
@@ -154,3 +166,45 @@ async def test_audit_events_show_only_the_subtree(api, world, who) -> None:  # t
     assert nodes, "the auditor saw no event: the check would be vacuous"
     assert {n["subject"].removeprefix("user@") for n in nodes} <= allowed
     assert all(n["tenant"] is not None and n["tenant"]["code"] in allowed for n in nodes), nodes
+
+
+async def add_delivery(session, city: Tenant) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """An endpoint of the city's platform and a delivered message to it; their global ids."""
+    endpoint = DeliveryEndpoint(tenant_id=city.id, root_id=city.root_id, url=f"https://platform.example.cn/{city.code}")
+    session.add(endpoint)
+    await session.flush()
+    delivery = Delivery(
+        tenant_id=city.id, root_id=city.root_id, endpoint_id=endpoint.id, webhook_id="msg_" + uuid.uuid4().hex,
+        event_type="figures.approved", period="2025", version=1, payload="{}", payload_sha256="0" * 64, status="DELIVERED",
+    )  # fmt: skip
+    session.add(delivery)
+    await session.commit()
+    return encode_id("DeliveryEndpoint", endpoint.id), encode_id("Delivery", delivery.id)
+
+
+async def test_deliveries_are_the_city_bureaus_own(api, world, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given an endpoint and a delivery of the seeded city, and of another city
+    city = next(t for t in world["tenants"] if t.kind == "CITY")
+    other = (await make_tree(system_session, city_code="110100", counties=1, schools_per_county=1)).city
+    mine, theirs = await add_delivery(system_session, city), await add_delivery(system_session, other)
+    ask_ids = "query ($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    # When a county and a school of the city ask for the delivery fields
+    for principal in (world["a"], world["school"]):
+        for document, variables in DELIVERY_QUERIES:
+            body = (await api.post(document, variables, as_=principal)).json()
+            # Then they are refused, and nothing is answered
+            assert body["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED", (principal.code, document, body)
+            assert not any((body.get("data") or {}).values()), body
+        # Nor do the ids of the city's endpoint and delivery resolve for them
+        assert (await api.gql(ask_ids, {"ids": list(mine)}, as_=principal))["data"]["nodes"] == [None, None]
+    # And each city sees its own endpoint and delivery, never the other city's
+    for principal, own, foreign in ((city, mine, theirs), (other, theirs, mine)):
+        deliveries = (await api.gql(DELIVERY_QUERIES[0][0], as_=principal, roles=("VIEWER",)))["data"]["deliveries"]["nodes"]
+        assert [(n["id"], n["tenant"]["code"]) for n in deliveries] == [(own[1], principal.code)]
+        endpoints = (await api.gql(DELIVERY_QUERIES[1][0], as_=principal, roles=("VIEWER",)))["data"]["deliveryEndpoints"]
+        assert [(n["id"], n["tenant"]["code"]) for n in endpoints] == [(own[0], principal.code)]
+        assert (await api.gql(ask_ids, {"ids": list(foreign)}, as_=principal))["data"]["nodes"] == [None, None]
+        assert (await api.gql(ask_ids, {"ids": list(own)}, as_=principal))["data"]["nodes"] == [{"id": own[0]}, {"id": own[1]}]
+        # The ADX export holds no figures of the other city (nothing is approved here: it has no group at all)
+        document = (await api.gql(*DELIVERY_QUERIES[2], as_=principal))["data"]["adxDocument"]
+        assert "<group" not in document and (other if principal is city else city).code not in document
