@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -182,19 +183,26 @@ async def cut_database_connections(admin_url: str, database: str) -> int:
         await engine.dispose()
 
 
+def rabbitmqctl() -> str:
+    """The broker's control command: on PATH, or where Debian installs it (sbin is often off a CI PATH)."""
+    return shutil.which("rabbitmqctl") or next(
+        (path for path in ("/usr/sbin/rabbitmqctl", "/usr/lib/rabbitmq/bin/rabbitmqctl") if os.path.exists(path)), "rabbitmqctl"
+    )
+
+
 def restart_rabbitmq(down_seconds: float = 2.0) -> None:
     """Stop the broker application and start it again (durable queues and persistent messages survive)."""
-    subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
+    subprocess.run([rabbitmqctl(), "stop_app"], check=True, capture_output=True, timeout=60)
     try:
         time.sleep(down_seconds)
     finally:
-        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
-        subprocess.run(["rabbitmqctl", "await_startup"], check=False, capture_output=True, timeout=120)
+        subprocess.run([rabbitmqctl(), "start_app"], check=True, capture_output=True, timeout=120)
+        subprocess.run([rabbitmqctl(), "await_startup"], check=False, capture_output=True, timeout=120)
 
 
 def rabbitmqctl_available() -> bool:
     try:
-        return subprocess.run(["rabbitmqctl", "status"], check=False, capture_output=True, timeout=30).returncode == 0
+        return subprocess.run([rabbitmqctl(), "status"], check=False, capture_output=True, timeout=30).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
