@@ -38,6 +38,7 @@ from runxin.platform.rollup.years import live_years
 from runxin.platform.standards import standard
 from runxin.tenants.scoping import ScopedSession, as_system
 from runxin.workers.loop import LoopThread
+from runxin.workers.relay import Relay
 
 log = logging.getLogger(__name__)
 DELIVERY = "delivery"
@@ -79,10 +80,14 @@ class Chain:
 
     # --- wiring -----------------------------------------------------------------------------
 
-    def install_doorbells(self) -> None:
-        """Rings after commit (in this process) enqueue the matching job."""
-        doorbell.install(ROLLUP, lambda keys: [self.rollup_tenant.send(key) for key in keys])
-        doorbell.install(DELIVERY, lambda keys: [self.deliver.send(key) for key in keys])
+    def install_doorbells(self, relay: Relay | None = None) -> None:
+        """Rings after commit (in this process) enqueue the matching job, through `relay` if given."""
+        senders = {
+            ROLLUP: lambda keys: [self.rollup_tenant.send(key) for key in keys],
+            DELIVERY: lambda keys: [self.deliver.send(key) for key in keys],
+        }
+        for kind, send in senders.items():
+            doorbell.install(kind, relay.wrap(send) if relay is not None else send)
 
     @property
     def sessionmaker(self) -> async_sessionmaker[AsyncSession]:

@@ -16,6 +16,7 @@ from runxin.platform import doorbell
 from runxin.platform.config import Settings
 from runxin.workers.broker import make_broker
 from runxin.workers.chain import Chain, Sweeper
+from runxin.workers.relay import Relay
 
 
 @dataclass
@@ -23,9 +24,12 @@ class ChainHandle:
     chain: Chain
     worker: Worker | None = None
     sweeper: Sweeper | None = None
+    relay: Relay | None = None
 
     def stop(self) -> None:
         doorbell.uninstall()
+        if self.relay is not None:
+            self.relay.stop()
         if self.sweeper is not None:
             self.sweeper.stop()
         if self.worker is not None:
@@ -38,9 +42,13 @@ def start_chain(settings: Settings, *, consume: bool) -> ChainHandle:
     """Ring the chain's jobs from this process; with `consume`, also run them here (and sweep)."""
     broker = make_broker(settings.broker_url)
     chain = Chain(settings, broker)
-    chain.install_doorbells()
     if not consume:
-        return ChainHandle(chain)
+        # Only ringing (an API process with a broker): publish off the request path.
+        relay = Relay()
+        relay.start()
+        chain.install_doorbells(relay)
+        return ChainHandle(chain, relay=relay)
+    chain.install_doorbells()
     worker = Worker(broker, worker_threads=settings.worker_threads)
     worker.start()
     sweeper = Sweeper(chain, settings.sweep_seconds)
