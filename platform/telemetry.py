@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from opentelemetry import trace
+from opentelemetry.propagate import inject
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -38,3 +39,11 @@ def shutdown_tracing() -> None:
     """Flush what is still queued for export (at process exit)."""
     if _provider is not None:
         _provider.shutdown()
+
+
+def current_traceparent() -> str | None:
+    """The W3C traceparent of the span in progress, if any: outbox rows store it so that the worker
+    that picks the row up (maybe after a restart, through the sweeper) joins the writer's trace."""
+    carrier: dict[str, str] = {}
+    inject(carrier)
+    return carrier.get("traceparent")

@@ -59,6 +59,11 @@ class ReportingWindowPayload:
     user_errors: list[UserError]
 
 
+def _comment(input: Any) -> str | None:
+    """The input's comment, None when the client left it out."""
+    return input.comment if input.comment is not strawberry.UNSET else None
+
+
 def _actor(info: Info) -> Actor:
     principal = info.context.principal
     return Actor(subject=principal.subject, tenant_id=principal.tenant_id)  # type: ignore[union-attr]
@@ -98,7 +103,7 @@ class ReportMutation:
         actor = _actor(info)
 
         async def action(session: AsyncSession) -> Any:
-            comment = input.comment if input.comment is not strawberry.UNSET else None
+            comment = _comment(input)
             return await submit_report(session, tenant_id=actor.tenant_id, period=input.period, actor=actor, comment=comment)
 
         report, errors = await run_mutation(info, action, _report)
@@ -113,7 +118,7 @@ class ReportMutation:
         actor = _actor(info)
 
         async def action(session: AsyncSession) -> Any:
-            comment = input.comment if input.comment is not strawberry.UNSET else None
+            comment = _comment(input)
             return await approve_reports(
                 session,
                 tenant_ids=_tenant_ids(input.tenant_ids),
@@ -150,7 +155,7 @@ class ReportMutation:
         actor = _actor(info)
 
         async def action(session: AsyncSession) -> Any:
-            comment = input.comment if input.comment is not strawberry.UNSET else None
+            comment = _comment(input)
             return await accept_report(
                 session,
                 tenant_id=actor.tenant_id,
@@ -173,7 +178,7 @@ class ReportMutation:
 
         async def action(session: AsyncSession) -> Any:
             tenant_id = id_arg(input.tenant_id, "Tenant", "tenant_id")
-            comment = input.comment if input.comment is not strawberry.UNSET else None
+            comment = _comment(input)
             return await reopen_report(session, tenant_id=tenant_id, period=input.period, actor=actor, comment=comment)
 
         report, errors = await run_mutation(info, action, _report)

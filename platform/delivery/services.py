@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from opentelemetry.propagate import inject
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +31,7 @@ from runxin.platform.doorbell import ring_after_commit
 from runxin.platform.errors import Conflict, Invalid, NotFound
 from runxin.platform.periods import parse_period
 from runxin.platform.reporting.models import Report
+from runxin.platform.telemetry import current_traceparent
 from runxin.platform.tree.models import Tenant, TenantKind
 from runxin.platform.tree.services import get_tenant
 from runxin.platform.validation import Checks
@@ -172,13 +172,6 @@ async def list_endpoints(session: Any, tenant_id: uuid.UUID | None = None) -> li
     if tenant_id is not None:
         statement = statement.where(DeliveryEndpoint.tenant_id == tenant_id)
     return list((await session.execute(statement)).scalars())
-
-
-def current_traceparent() -> str | None:
-    """The W3C traceparent of the span in progress, stored with a delivery so that its sender joins the trace."""
-    carrier: dict[str, str] = {}
-    inject(carrier)
-    return carrier.get("traceparent")
 
 
 def webhook_id_for(endpoint_id: uuid.UUID, period: str, version: int) -> str:

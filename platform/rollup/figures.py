@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from runxin.platform.indicators.engine import IndicatorValue, Sums, value_of
+from runxin.platform.indicators.engine import IndicatorValue, Sums, ValueState, value_of
 from runxin.platform.rollup.models import Aggregate, AggregateFigures
 from runxin.platform.standards import Standard
 
@@ -45,14 +45,8 @@ def same_figures(row: AggregateFigures | None, new: dict[str, Any]) -> bool:
     )
 
 
-def sums_of(row: AggregateFigures) -> Sums:
-    return Sums(units=row.units_total, missing=row.units_not_reported, numerator=row.numerator)
-
-
 def as_indicator_value(row: AggregateFigures, tenant_id: uuid.UUID) -> IndicatorValue:
     """A stored cell as the engine's value type (what the API shows)."""
-    from runxin.platform.indicators.engine import ValueState
-
     return IndicatorValue(
         tenant_id=tenant_id,
         indicator=row.indicator,

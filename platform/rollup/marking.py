@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from itertools import chain
 from typing import Any
 
-from opentelemetry.propagate import inject
 from sqlalchemy import case, event, inspect
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -32,17 +31,11 @@ from sqlalchemy.orm import Session
 from runxin.platform.doorbell import ring_after_commit
 from runxin.platform.rollup.inputs import input_tables
 from runxin.platform.rollup.models import RollupDirty
+from runxin.platform.telemetry import current_traceparent
 from runxin.platform.tree.models import Tenant
 
 ROLLUP = "rollup"  # the doorbell kind: keys are tenant ids
 _MARKED = "rollup_marked"  # tenant ids already marked in this transaction
-
-
-def current_traceparent() -> str | None:
-    """The W3C traceparent of the span in progress, if any (stored so the worker joins the trace)."""
-    carrier: dict[str, str] = {}
-    inject(carrier)
-    return carrier.get("traceparent")
 
 
 async def mark_dirty(session: AsyncSession, tenants: Mapping[uuid.UUID, uuid.UUID], *, now: dt.datetime | None = None) -> None:
