@@ -203,5 +203,15 @@ def _register_delivery_commands() -> None:
 
 _register_delivery_commands()
 
+
+def _register_boundaries_commands() -> None:
+    # Late for the same reason: cli/boundaries.py reuses settings_from and the option types.
+    from runxin.cli.boundaries import boundaries_app
+
+    app.add_typer(boundaries_app, name="boundaries")
+
+
+_register_boundaries_commands()
+
 if __name__ == "__main__":
     app()

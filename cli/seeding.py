@@ -46,6 +46,10 @@ def run_seed(settings: Settings, scale: str, seed: int, console: Console) -> See
     from runxin.cli.rollup import run_full_rollup
 
     run_full_rollup(settings, repair=True, console=console)
+    # The console's map: synthetic county boundaries, until `runxin boundaries load` replaces them.
+    from runxin.cli.boundaries import generate_synthetic
+
+    generate_synthetic(settings)
     console.print(
         f"seeded [bold]{scale}[/bold] (seed {seed}): {summary.total_rows:,} rows in {summary.elapsed_seconds:.1f} s — "
         + ", ".join(f"{table} {count:,}" for table, count in summary.counts.items())

@@ -34,6 +34,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from runxin.graphql.audit.recording import note_outcome, record_operation, trace_id_of
+from runxin.graphql.console.routes import console_routes
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.hygiene import RequestRefused, check_request
@@ -301,6 +302,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
+            *console_routes(),
         ],
         lifespan=lifespan,
     )

@@ -54,6 +54,10 @@ class Settings:
     oidc_roles_claim: str = "runxin_roles"
     oidc_jwks_cache_seconds: int = 300
     oidc_jwks_min_refetch_seconds: int = 30
+    # The console's sign-in through the provider (authorization code + PKCE): its client id, and a
+    # secret for a confidential client (empty: a public client).
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
     # Where clients reach this server (https://api.example.cn): the token endpoint URL that
     # private_key_jwt assertions name as their audience. Empty: the URL the request arrived at.
     public_url: str = ""
@@ -142,6 +146,8 @@ class Settings:
             oidc_jwks_cache_seconds=read("RUNXIN_OIDC_JWKS_CACHE_SECONDS", int, 300),
             oidc_jwks_min_refetch_seconds=read("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS", int, 30),
             public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
+            oidc_client_id=read("RUNXIN_OIDC_CLIENT_ID", str, ""),
+            oidc_client_secret=read("RUNXIN_OIDC_CLIENT_SECRET", str, ""),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

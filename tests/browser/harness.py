@@ -1,0 +1,119 @@
+"""A seeded `runxin serve` in a subprocess and Debian's Chromium driven by Playwright, for the
+browser tests and `make screenshots`.
+
+Playwright's own browser download is never used: Chromium comes from Debian (`make chromium`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+RUNXIN = str(Path(sys.executable).with_name("runxin"))
+CHROMIUM = os.environ.get("RUNXIN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DIST_INDEX = Path(__file__).resolve().parents[2] / "graphql" / "console" / "dist" / "index.html"
+
+
+def missing_requirements() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM}: run `make chromium` (apt-get install chromium)"
+    if not DIST_INDEX.exists():
+        return "the console is not built: run `make console`"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is missing: run `make .venv/.installed-stamp`"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Served:
+    base: str
+    data_dir: Path
+
+
+@contextmanager
+def served_demo(data_dir: Path, scale: str = "tiny") -> Iterator[Served]:
+    """Seed (once) and serve the demo database at a free port until the block ends."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNXIN_")}
+    if not (data_dir / "runxin.db").exists():
+        subprocess.run([RUNXIN, "seed", "--scale", scale, "--data-dir", str(data_dir)], env=env, check=True, capture_output=True)
+    port = free_port()
+    log = (data_dir / "serve.log").open("wb")
+    server = subprocess.Popen([RUNXIN, "serve", "--port", str(port), "--data-dir", str(data_dir)], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(base + "/healthz", timeout=0.5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"runxin serve did not answer /healthz; see {data_dir / 'serve.log'}")
+        yield Served(base, data_dir)
+    finally:
+        server.terminate()
+        server.wait(20)
+        log.close()
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """A headless Debian Chromium with a fresh profile."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="runxin-chromium-")
+    try:
+        with sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                headless=True,
+                locale="zh-CN",
+                viewport={"width": 1360, "height": 900},
+                accept_downloads=True,
+            )
+            try:
+                yield context
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def sign_in(page, base: str, kind: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the local sign-in page as the demo user of KIND (CITY, COUNTY, SCHOOL) and ROLE."""
+    page.context.clear_cookies()
+    page.goto(base + "/signin")
+    page.get_by_test_id(f"signin-{kind}-{role}").click()
+    page.get_by_test_id("viewer").wait_for()
