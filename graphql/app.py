@@ -296,12 +296,16 @@ def create_app(settings: Settings) -> Starlette:
                 await app.state.runtime.identity.oidc.jwks.aclose()
             await engine.dispose()
 
+    from runxin.graphql.exports import routes as file_routes  # here: it runs its documents through this module
+
     return Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
+            *file_routes(),
+            # Last: the console's mount at / takes only what no route above matched.
             *console_routes(),
         ],
         lifespan=lifespan,
