@@ -50,6 +50,22 @@ async def sample_codes(settings: Settings) -> tuple[str, str, str] | None:
         await engine.dispose()
 
 
+def ensure_boundaries(settings: Settings) -> None:
+    """A database seeded before the console existed gets its synthetic county map now."""
+    from runxin.cli.boundaries import generate_synthetic
+
+    if not (settings.data_dir / "boundaries").is_dir():
+        generate_synthetic(settings)
+
+
+def print_console(console: Console, port: int, codes: tuple[str, str, str]) -> None:
+    """The web console's address and whom its local sign-in offers."""
+    console.rule("Web console")
+    print(f"open http://127.0.0.1:{port}/ and sign in as a demo user (local sign-in, development and demo only):")
+    for label, code in zip(("city", "county", "school"), codes, strict=True):
+        print(f"  {label:<7} {code:<11} ADMIN or DATA_OFFICER")
+
+
 def run_demo(settings: Settings, *, port: int, scale: str, serve: bool, console: Console) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url)
@@ -59,6 +75,7 @@ def run_demo(settings: Settings, *, port: int, scale: str, serve: bool, console:
         codes = (summary.city_code, summary.county_code, summary.school_code)
     else:
         console.print(f"reusing the seeded database at {settings.database_url}")
+        ensure_boundaries(settings)
     url = f"http://127.0.0.1:{port}/graphql"
     console.rule("Runxin demo")
     tokens = {}
@@ -82,6 +99,7 @@ def run_demo(settings: Settings, *, port: int, scale: str, serve: bool, console:
         "reportApprove for the counties, then reportAccept. Figures go to the city platform's endpoints "
         f"(runxin deliveries endpoint-add --city {codes[0]} --url https://...)."
     )
+    print_console(console, port, codes)
     # The server runs until a signal ends the process: flush now so tokens reach a pipe or a log.
     sys.stdout.flush()
     if serve:

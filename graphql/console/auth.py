@@ -45,6 +45,7 @@ FLOW_SECONDS = 600
 CSRF_HEADER = "x-runxin-console"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 REFRESH_MARGIN_SECONDS = 30
+HTTP_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass
@@ -52,14 +53,6 @@ class ConsoleState:
     key: bytes
     # The provider's discovery document, fetched once per process.
     provider: dict[str, Any] | None = None
-    _http: httpx.AsyncClient | None = None
-
-    @property
-    def http(self) -> httpx.AsyncClient:
-        """Made on first use: only a deployment with a provider talks to one."""
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=10.0)
-        return self._http
 
 
 def _state(request: Request) -> ConsoleState:
@@ -139,7 +132,9 @@ async def _provider(request: Request) -> dict[str, Any]:
     if state.provider is None:
         issuer = _runtime(request).settings.oidc_issuer.rstrip("/")
         try:
-            answer = await state.http.get(f"{issuer}/.well-known/openid-configuration")
+            # A client per call: sign-ins are rare, and nothing is left open at shutdown.
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS) as http:
+                answer = await http.get(f"{issuer}/.well-known/openid-configuration")
             answer.raise_for_status()
             document = answer.json()
             document["authorization_endpoint"], document["token_endpoint"]  # noqa: B018 - both are required
@@ -162,9 +157,10 @@ async def _token_request(request: Request, grant_type: str, **params: str) -> di
     if auth is None:
         params["client_id"] = settings.oidc_client_id
     body = prepare_token_request(grant_type, **params)
-    answer = await _state(request).http.post(
-        provider["token_endpoint"], content=body, auth=auth, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
-    )
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT_SECONDS) as http:
+        answer = await http.post(
+            provider["token_endpoint"], content=body, auth=auth, headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+        )
     tokens = answer.json()
     if answer.status_code != 200 or "access_token" not in tokens:
         raise ValueError(f"{answer.status_code} {tokens.get('error', '')} {tokens.get('error_description', '')}".strip())
