@@ -65,7 +65,7 @@ export function countyMap(element: HTMLElement, mapName: string, geojson: object
   chart.setOption({
     tooltip: { trigger: "item", formatter: (p: { name: string; value: number }) => `${p.name}: ${ratio ? percent(Number.isFinite(p.value) ? p.value : null) : p.value ?? "—"}` },
     visualMap: { min: known.length ? Math.min(...known) : 0, max: known.length ? Math.max(...known, 0.0001) : 1, left: 8, bottom: 8, calculable: true, inRange: { color: ["#f3d9a4", "#7fbf9f", "#1f6f5f"] }, formatter: (v: number) => (ratio ? percent(v) : v.toFixed(1)) },
-    series: [{ type: "map", map: mapName, nameProperty: "name", roam: false, label: { show: true, fontSize: 11 }, data: values }],
+    series: [{ type: "map", map: mapName, nameProperty: "name", roam: false, label: { show: true, fontSize: 11, color: "#fff", textBorderColor: "#1d2b2a", textBorderWidth: 2 }, data: values }],
   });
   chart.on("click", (params) => onPick((params as { name: string }).name));
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -117,3 +119,42 @@ def sign_in(page, base: str, kind: str, role: str) -> None:  # type: ignore[no-u
     page.goto(base + "/signin")
     page.get_by_test_id(f"signin-{kind}-{role}").click()
     page.get_by_test_id("viewer").wait_for()
+
+
+class Api:
+    """Direct GraphQL calls with a token of our own, to compare the page with the API."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self._tokens: dict[tuple[str, str], str] = {}
+
+    def token(self, code: str, role: str = "ADMIN") -> str:
+        # `runxin token`, as an operator would: Playwright's sync API owns this thread's event loop.
+        if (code, role) not in self._tokens:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("RUNXIN_")}
+            command = [RUNXIN, "token", "--tenant", code, "--role", role, "--ttl", "3600", "--data-dir", str(self.served.data_dir)]
+            self._tokens[code, role] = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout.strip()
+        return self._tokens[code, role]
+
+    def query(self, as_tenant: str, document: str, role: str = "ADMIN", **variables: Any) -> dict[str, Any]:
+        answer = httpx.post(
+            self.served.base + "/graphql",
+            json={"query": document, "variables": variables},
+            headers={"Authorization": f"Bearer {self.token(as_tenant, role)}"},
+            timeout=30,
+        )
+        body = answer.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    def rows(self, sql: str, *params: object) -> list[tuple]:
+        with sqlite3.connect(self.served.data_dir / "runxin.db") as conn:
+            return conn.execute(sql, params).fetchall()
+
+
+def demo_tree(api: Api) -> tuple[str, str, str, str]:
+    """The demo's city, its first county, that county's first school and the school's next sibling."""
+    ((city_id, city),) = api.rows("SELECT id, code FROM tenant WHERE kind = 'CITY' ORDER BY code LIMIT 1")
+    county_id, county = api.rows("SELECT id, code FROM tenant WHERE parent_id = ? ORDER BY code LIMIT 1", city_id)[0]
+    school, sibling = (code for (code,) in api.rows("SELECT code FROM tenant WHERE parent_id = ? ORDER BY code LIMIT 2", county_id))
+    return city, county, school, sibling

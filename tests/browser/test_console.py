@@ -7,8 +7,7 @@ import datetime as dt
 from typing import Any
 
 from runxin.platform.rollup.years import live_years
-from tests.browser.conftest import Api
-from tests.browser.harness import sign_in
+from tests.browser.harness import Api, demo_tree, sign_in
 
 INDICATORS = """query ($code: String!) { tenant(code: $code) {
   indicators { indicator value state }
@@ -18,14 +17,6 @@ SCHOOL = """query ($code: String!) { tenant(code: $code) {
   gaps { code } staff(first: 100) { nodes { name personalDataMasked } } stations(first: 10) { nodes { areaM2 } }
 } }"""
 REPORT = "query ($code: String!, $period: String!) { tenant(code: $code) { report(period: $period) { state approvalState } } }"
-
-
-def demo_tree(api: Api) -> tuple[str, str, str, str]:
-    """The demo's city, its first county, that county's first school and the school's next sibling."""
-    ((city_id, city),) = api.rows("SELECT id, code FROM tenant WHERE kind = 'CITY' ORDER BY code LIMIT 1")
-    county_id, county = api.rows("SELECT id, code FROM tenant WHERE parent_id = ? ORDER BY code LIMIT 1", city_id)[0]
-    school, sibling = (code for (code,) in api.rows("SELECT code FROM tenant WHERE parent_id = ? ORDER BY code LIMIT 2", county_id))
-    return city, county, school, sibling
 
 
 def figures_on_page(page: Any, table: str) -> dict[tuple[str, str], tuple[str, str]]:

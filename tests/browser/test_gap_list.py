@@ -8,9 +8,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from tests.browser.conftest import Api
-from tests.browser.harness import sign_in
-from tests.browser.test_console import demo_tree
+from tests.browser.harness import Api, demo_tree, sign_in
 
 GAPS = """query ($code: String!) { tenants(under: $code, kind: SCHOOL, first: 100) { nodes { code gaps { code } } } }"""
 

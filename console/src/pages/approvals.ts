@@ -54,8 +54,8 @@ interface Inbox {
   } | null;
 }
 
-function diff(changes: Change[] | null): HTMLElement {
-  if (!changes?.length) return h("p", { class: "muted" }, t("approvals.noDiff"));
+function diff(changes: Change[] | null, quiet = false): HTMLElement {
+  if (!changes?.length) return h("p", { class: "muted" }, quiet ? "—" : t("approvals.noDiff"));
   return table(
     [t("overview.indicators"), t("approvals.before"), t("approvals.after")],
     changes.map((c) => [c.name, formatValue(c.approved.value, c.approved.state), formatValue(c.current.value, c.current.state)]),
@@ -102,7 +102,27 @@ export async function renderApprovals(view: HTMLElement, viewer: Viewer, params:
   const bulk = h("button", { type: "button", "data-testid": "approve-selected", disabled: true }, t("approvals.approveSelected"));
   bulk.addEventListener("click", () => act("approve", { tenantIds: [...selected] }));
 
-  const childRows = rows.map((r) => {
+  // The worklist opens on what waits for us; every state is one choice away.
+  const states = [...new Set(rows.map((r) => r.approvalState))];
+  let shownState = rows.some((r) => r.state === "SUBMITTED") ? "SUBMITTED" : "";
+  const stateFilter = h(
+    "select",
+    { "aria-label": t("approvals.show"), "data-testid": "state-filter" },
+    h("option", { value: "" }, t("common.all")),
+    states.map((state) => h("option", { value: state, selected: state === shownState }, tEnum("approval", state))),
+  );
+  const childBody = h("tbody");
+  const childTable = h("table", { "data-testid": "child-reports" }, h("thead", {}, h("tr", {}, ["", t("common.name"), t("approvals.state"), t("approvals.version"), t("approvals.submittedAt"), "", "", t("approvals.diff")].map((title) => h("th", {}, title)))), childBody);
+  const rowElements = new Map<string, HTMLTableRowElement>();
+  const drawRows = () => {
+    childBody.replaceChildren(...rows.filter((r) => !shownState || r.approvalState === shownState).map((r) => rowElements.get(r.tenant.id)!));
+  };
+  stateFilter.addEventListener("change", () => {
+    shownState = stateFilter.value;
+    drawRows();
+  });
+
+  rows.forEach((r) => {
     const waiting = r.state === "SUBMITTED";
     const box = h("input", { type: "checkbox", disabled: !waiting, "aria-label": r.tenant.name, "data-testid": `select-${r.tenant.code}` });
     box.addEventListener("change", () => {
@@ -120,8 +140,10 @@ export async function renderApprovals(view: HTMLElement, viewer: Viewer, params:
           h("button", { type: "button", "data-testid": `return-${r.tenant.code}`, onclick: () => act("return", { tenantId: r.tenant.id, reason: reason.value }) }, t("approvals.return")),
         )
       : "";
-    return [box, r.tenant.name, statusBadge("approval", r.approvalState), r.version, formatTime(r.submittedAt), r.late ? h("span", { class: "badge badge-MISSED" }, t("approvals.late")) : "", actions, diff(r.changesSinceApproved)];
+    const cells = [box, r.tenant.name, statusBadge("approval", r.approvalState), r.version, formatTime(r.submittedAt), r.late ? h("span", { class: "badge badge-MISSED" }, t("approvals.late")) : "", actions, diff(r.changesSinceApproved, true)];
+    rowElements.set(r.tenant.id, h("tr", { "data-tenant": r.tenant.code }, cells.map((cell) => h("td", {}, cell))));
   });
+  drawRows();
 
   view.replaceChildren(
     h("h1", {}, `${t("approvals.title")} · ${t("common.period")} ${period}`),
@@ -137,7 +159,7 @@ export async function renderApprovals(view: HTMLElement, viewer: Viewer, params:
             h("h3", {}, t("approvals.diff")),
             diff(own.changesSinceApproved),
             h("h3", {}, t("approvals.history")),
-            table(["", "", "", ""], own.events.map((e) => [formatTime(e.at), tEnum("action", e.action), e.actor, e.comment])),
+            own.events.length ? table([t("approvals.submittedAt"), t("approvals.state"), t("common.name"), t("approvals.comment")], own.events.map((e) => [formatTime(e.at), tEnum("action", e.action), e.actor, e.comment])) : h("p", { class: "muted" }, t("common.none")),
           )
         : "",
     ),
@@ -145,8 +167,8 @@ export async function renderApprovals(view: HTMLElement, viewer: Viewer, params:
       ? ""
       : section(
           t("approvals.children"),
-          h("div", { class: "toolbar" }, bulk),
-          h("div", { class: "scroll" }, table(["", t("common.name"), t("approvals.state"), t("approvals.version"), t("approvals.submittedAt"), "", "", t("approvals.diff")], childRows, { "data-testid": "child-reports" })),
+          h("div", { class: "toolbar" }, h("label", {}, `${t("approvals.show")} `, stateFilter), bulk),
+          h("div", { class: "scroll" }, childTable),
         ),
   );
 }

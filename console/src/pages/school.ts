@@ -88,8 +88,8 @@ export async function renderSchool(view: HTMLElement, code: string): Promise<voi
     section(
       t("school.station"),
       table(
-        [t("common.name"), t("common.status"), t("school.area"), t("school.hours")],
-        school.stations.nodes.map((s) => [s.name, s.status, s.areaM2.toFixed(1), s.weeklyOpenHours.toFixed(1)]),
+        [t("common.name"), t("school.staffKind"), t("common.status"), t("school.area"), t("school.hours")],
+        school.stations.nodes.map((s) => [s.name, tEnum("enum", s.kind), tEnum("enum", s.status), s.areaM2.toFixed(1), s.weeklyOpenHours.toFixed(1)]),
         { "data-testid": "stations" },
       ),
     ),
@@ -97,7 +97,7 @@ export async function renderSchool(view: HTMLElement, code: string): Promise<voi
       t("school.staff"),
       table(
         [t("common.name"), t("school.staffKind"), t("school.gender"), t("school.phone")],
-        school.staff.nodes.map((s) => [masked(s.name, s.personalDataMasked), tEnum("staff", s.kind), masked(s.gender, s.personalDataMasked), masked(s.phone, s.personalDataMasked)]),
+        school.staff.nodes.map((s) => [masked(s.name, s.personalDataMasked), tEnum("staff", s.kind), masked(s.gender && tEnum("enum", s.gender), s.personalDataMasked), masked(s.phone, s.personalDataMasked)]),
         { "data-testid": "staff" },
       ),
     ),
@@ -113,7 +113,7 @@ export async function renderSchool(view: HTMLElement, code: string): Promise<voi
       t("school.hotlines"),
       table(
         [t("school.number"), t("school.hoursOpen"), t("common.status"), t("school.calls")],
-        school.hotlines.nodes.map((l) => [l.number, l.alwaysOpen ? t("school.alwaysOpen") : l.schedule, l.status, l.callCounts.map((c) => `${c.period}: ${c.calls}`).join(", ")]),
+        school.hotlines.nodes.map((l) => [l.number, l.alwaysOpen ? t("school.alwaysOpen") : l.schedule, tEnum("enum", l.status), l.callCounts.map((c) => `${c.period}: ${c.calls}`).join(", ")]),
       ),
     ),
   );

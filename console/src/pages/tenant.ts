@@ -75,13 +75,13 @@ export async function renderTenant(view: HTMLElement, code: string): Promise<voi
   const kinds: ValueKinds = Object.fromEntries(data.indicatorDefinitions.map((d) => [d.code, d.valueKind]));
   const applicable = tenant.indicators.filter((i) => i.state !== "NOT_APPLICABLE");
   const children = tenant.children.nodes;
-  let chosen = applicable[0]?.indicator ?? "";
+  let chosen = defaultIndicator(applicable, tenant.targetProgress, children);
 
   const chartsArea = h("div", { class: "charts" });
   const picker = h(
     "select",
     { "aria-label": t("overview.chooseIndicator"), "data-testid": "indicator-picker" },
-    applicable.map((i) => h("option", { value: i.indicator }, indicatorName(i))),
+    applicable.map((i) => h("option", { value: i.indicator, selected: i.indicator === chosen }, indicatorName(i))),
   );
   picker.addEventListener("change", () => {
     chosen = picker.value;
@@ -123,11 +123,23 @@ export async function renderTenant(view: HTMLElement, code: string): Promise<voi
       ),
     ),
     section(t("overview.chooseIndicator"), picker, chartsArea),
-    targetsSection(tenant.targetProgress, kinds),
+    targetsSection(tenant.targetProgress, kinds, new Map(tenant.indicators.map((i) => [i.indicator, indicatorName(i)]))),
     childrenSection(children, applicable, kinds, tenant.children.pageInfo.hasNextPage),
     tenant.kind === "COUNTY" ? countyServices(tenant) : "",
   );
   drawCharts();
+}
+
+/** What the charts open on: of the targets not met, the one whose figures differ most between children. */
+function defaultIndicator(applicable: Indicator[], targets: Target[], children: Child[]): string {
+  const spread = (code: string) => {
+    const values = children.map((c) => c.indicators.find((i) => i.indicator === code)?.value).filter((v): v is number => v != null);
+    return values.length ? Math.max(...values) - Math.min(...values) : -1;
+  };
+  const unmet = new Set(targets.filter((tp) => tp.progress.status !== "MET").map((tp) => tp.indicator));
+  const candidates = applicable.filter((i) => unmet.has(i.indicator));
+  const pool = candidates.length ? candidates : applicable;
+  return pool.reduce((best, i) => (spread(i.indicator) > spread(best) ? i.indicator : best), pool[0]?.indicator ?? "");
 }
 
 async function tenantKind(code: string): Promise<string | null> {
@@ -139,11 +151,14 @@ async function drawMap(area: HTMLElement, city: string, children: Child[], indic
   const box = h("div", { class: "chart-box chart-map" }, h("h3", {}, t("overview.map")));
   area.append(box);
   const answer = await fetch(`/geo/counties/${city}.geojson`);
+  // The view may have been left (or redrawn in another language) while the boundaries loaded.
+  if (!box.isConnected) return;
   if (!answer.ok) {
     box.append(h("p", { class: "muted" }, t("overview.mapMissing")));
     return;
   }
   const geojson = await answer.json();
+  if (!box.isConnected) return;
   const element = h("div", { class: "chart", "data-testid": "county-map" });
   box.append(element);
   const byName = new Map(children.map((c) => [c.name, c.code]));
@@ -153,14 +168,14 @@ async function drawMap(area: HTMLElement, city: string, children: Child[], indic
   });
 }
 
-function targetsSection(targets: Target[], kinds: ValueKinds): HTMLElement {
+function targetsSection(targets: Target[], kinds: ValueKinds, names: Map<string, string>): HTMLElement {
   if (!targets.length) return section(t("overview.targets"), h("p", { class: "muted" }, t("common.none")));
   return section(
     t("overview.targets"),
     table(
       [t("overview.indicators"), t("overview.target"), t("overview.due"), t("overview.current"), t("common.status"), t("overview.behind")],
       targets.map((tp) => [
-        tp.indicator,
+        names.get(tp.indicator) ?? tp.indicator,
         formatValue(tp.value, "REPORTED", kinds[tp.indicator]),
         tp.dueDate,
         tp.progress.current ? formatValue(tp.progress.current.value, tp.progress.current.state, kinds[tp.indicator]) : "—",
@@ -199,12 +214,12 @@ function countyServices(tenant: NonNullable<Overview["tenant"]>): HTMLElement {
     t("school.centres"),
     table(
       [t("common.name"), t("common.status"), t("school.volunteers")],
-      tenant.centres.nodes.map((c) => [c.name, tEnum("status", c.status), c.volunteerTeamSize]),
+      tenant.centres.nodes.map((c) => [c.name, tEnum("enum", c.status), c.volunteerTeamSize]),
     ),
     h("h3", {}, t("school.hotlines")),
     table(
       [t("school.number"), t("school.hoursOpen"), t("common.status")],
-      tenant.hotlines.nodes.map((l) => [l.number, l.alwaysOpen ? t("school.alwaysOpen") : l.schedule, l.status]),
+      tenant.hotlines.nodes.map((l) => [l.number, l.alwaysOpen ? t("school.alwaysOpen") : l.schedule, tEnum("enum", l.status)]),
     ),
   );
 }
