@@ -41,6 +41,7 @@ from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
+from runxin.graphql.uploads import is_multipart, read_multipart
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.disclosure.rules import DisclosureRules
@@ -134,6 +135,8 @@ async def _read_request(request: Request) -> dict[str, Any] | JSONResponse:
             "documentId": params.get("documentId"),
             "extensions": extensions,
         }
+    if is_multipart(request):
+        return await read_multipart(request)  # file uploads: their own size limit and CSRF check
     declared = request.headers.get("content-length", "0")
     # The declared length refuses a large body before reading it; the read length catches a lie.
     if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(body := await request.body()) > MAX_BODY_BYTES:

@@ -65,7 +65,7 @@ class Runner:
         if response.status_code != 200 or errors:
             first = errors[0] if errors else {"message": "The export query failed.", "extensions": {}}
             code = (first.get("extensions") or {}).get("code", "BAD_REQUEST")
-            status = {"PERMISSION_DENIED": 403, "FORBIDDEN": 403, "NOT_FOUND": 404}.get(code, response.status_code if response.status_code >= 400 else 400)
+            status = {"PERMISSION_DENIED": 403, "ANCESTOR_SUBTREE": 403, "NOT_FOUND": 404}.get(code, response.status_code if response.status_code >= 400 else 400)
             raise DocumentFailed(status, code, first.get("message", "The export query failed."))
         return body["data"]
 

@@ -16,6 +16,7 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from runxin.platform.spreadsheets.cells import sheet_rows
 from runxin.platform.spreadsheets.columns import CellError, CellInvalid, Column
 from runxin.platform.spreadsheets.kinds import BY_SHEET, KINDS, Kind
 from runxin.platform.spreadsheets.workbooks import HEADER_ROWS
@@ -68,15 +69,15 @@ def read_workbook(content: bytes, *, progress: Progress | None = None) -> Parsed
                 f"文件中没有模板工作表；工作表名应为 {expected} 之一，请用下载的模板填写。",
                 f"No sheet is named after a template ({', '.join(k.sheet for k in KINDS.values())}); fill in a downloaded template.",
             )
-        return _read_sheet(workbook[sheet_name], BY_SHEET[sheet_name.strip()], sheet_name, progress)
+        return _read_sheet(workbook, workbook[sheet_name], BY_SHEET[sheet_name.strip()], sheet_name, progress)
     finally:
         workbook.close()
 
 
-def _header_positions(header_zh: tuple[Any, ...], header_en: tuple[Any, ...], kind: Kind) -> dict[str, int]:
+def _header_positions(header_zh: dict[int, Any], header_en: dict[int, Any], kind: Kind) -> dict[str, int]:
     found: dict[str, int] = {}
-    by_en = {str(v).strip(): i for i, v in enumerate(header_en) if v is not None}
-    by_zh = {str(v).strip(): i for i, v in enumerate(header_zh) if v is not None}
+    by_en = {str(v).strip(): i for i, v in header_en.items() if v is not None}
+    by_zh = {str(v).strip(): i for i, v in header_zh.items() if v is not None}
     for column in kind.columns:
         index = by_en.get(column.key, by_zh.get(column.zh))
         if index is not None:
@@ -84,7 +85,7 @@ def _header_positions(header_zh: tuple[Any, ...], header_en: tuple[Any, ...], ki
     return found
 
 
-def _read_sheet(sheet: Any, kind: Kind, name: str, progress: Progress | None) -> ParsedSheet:
+def _read_sheet(workbook: Any, sheet: Any, kind: Kind, name: str, progress: Progress | None) -> ParsedSheet:
     parsed = ParsedSheet(kind=kind, sheet=name)
     total = max((sheet.max_row or 0) - HEADER_ROWS, 0)
     if total > MAX_ROWS:
@@ -92,9 +93,13 @@ def _read_sheet(sheet: Any, kind: Kind, name: str, progress: Progress | None) ->
             CellError(name, 0, "", "", "TOO_MANY_ROWS", f"最多 {MAX_ROWS} 行，请分成多个文件。", f"At most {MAX_ROWS:,} rows a file; split it.")
         )
         return parsed
-    rows = sheet.iter_rows(values_only=True)
-    header_zh, header_en = next(rows, ()), next(rows, ())
-    positions = _header_positions(tuple(header_zh or ()), tuple(header_en or ()), kind)
+    rows = sheet_rows(workbook, sheet)
+    headers: dict[int, dict[int, Any]] = {}
+    for number, cells in rows:
+        headers[number] = cells
+        if number >= HEADER_ROWS:
+            break
+    positions = _header_positions(headers.get(1, {}), headers.get(2, {}), kind)
     parsed.letters = {key: get_column_letter(index + 1) for key, index in positions.items()}
     missing = [c for c in kind.columns if c.required and c.key not in positions]
     for column in missing:
@@ -108,16 +113,15 @@ def _read_sheet(sheet: Any, kind: Kind, name: str, progress: Progress | None) ->
     if missing:
         return parsed
     columns: list[tuple[Column, int]] = [(c, positions[c.key]) for c in kind.columns if c.key in positions]
-    for offset, cells in enumerate(rows):
-        number = offset + HEADER_ROWS + 1
+    for offset, (number, cells) in enumerate(rows):
         if progress is not None and offset % 500 == 0:
             progress("read", offset, total)
-        if not any(cell is not None and str(cell).strip() for cell in cells):
+        if number <= HEADER_ROWS or not any(cell is not None and str(cell).strip() for cell in cells.values()):
             continue  # a blank row: clerks leave gaps
         values: dict[str, Any] = {}
         failed: set[str] = set()
         for column, index in columns:
-            raw = cells[index] if index < len(cells) else None
+            raw = cells.get(index)
             try:
                 values[column.key] = column.parse(raw)
             except CellInvalid as bad:
