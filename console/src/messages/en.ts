@@ -139,7 +139,7 @@ export const en: Record<MessageKey, string> = {
   "import.template": "Download the template",
   "import.file": "Choose the filled-in workbook",
   "import.upload": "Import",
-  "import.ok": "Imported: {n} records written.",
+  "import.ok": "Imported {rows} rows: {created} created, {updated} updated, {unchanged} unchanged.",
   "import.failed": "Nothing was imported. Fix these and import again:",
   "deliveries.title": "Deliveries to the city student mental-health service platform",
   "deliveries.period": "Period",

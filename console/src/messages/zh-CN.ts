@@ -137,7 +137,7 @@ export const zhCN = {
   "import.template": "下载模板",
   "import.file": "选择填好的 Excel 文件",
   "import.upload": "导入",
-  "import.ok": "导入成功：写入 {n} 条记录。",
+  "import.ok": "导入成功：共 {rows} 行，新增 {created}，更新 {updated}，未变 {unchanged}。",
   "import.failed": "导入未执行，没有写入任何数据。请修改以下错误后重新导入：",
   "deliveries.title": "向市学生心理健康服务平台的推送",
   "deliveries.period": "报告期",

@@ -8,7 +8,7 @@ import { problem } from "./common";
 
 const KINDS = ["staff", "training", "calls", "stations"];
 const IMPORT = `mutation Import($tenantCode: String!, $file: Upload!) {
-  dataImport(tenantCode: $tenantCode, file: $file) { userErrors { field code message } }
+  dataImport(tenantCode: $tenantCode, file: $file) { kind rows created updated unchanged userErrors { field code message } }
 }`;
 
 export function renderImport(view: HTMLElement, viewer: Viewer): void {
@@ -21,15 +21,17 @@ export function renderImport(view: HTMLElement, viewer: Viewer): void {
     if (!chosen) return;
     upload.disabled = true;
     try {
-      const answer = await gqlUpload<{ dataImport: Record<string, unknown> & { userErrors: { field: string[] | null; code: string; message: string }[] } }>(IMPORT, { tenantCode: viewer.tenant.code }, chosen);
+      const answer = await gqlUpload<{ dataImport: ImportResult }>(IMPORT, { tenantCode: viewer.tenant.code }, chosen);
       const result = answer.dataImport;
       if (result.userErrors.length) {
         status.replaceChildren(
           h("p", { class: "error", role: "alert", "data-testid": "import-failed" }, t("import.failed")),
-          h("ul", { class: "import-errors" }, result.userErrors.map((e) => h("li", { "data-code": e.code }, e.message))),
+          h("ul", { class: "import-errors" }, result.userErrors.map((e) => h("li", { "data-code": e.code, "data-field": (e.field ?? []).join("/") }, e.message))),
         );
       } else {
-        status.replaceChildren(h("p", { class: "ok", "data-testid": "import-ok" }, t("import.ok", { n: countOf(result) })));
+        status.replaceChildren(
+          h("p", { class: "ok", "data-testid": "import-ok", "data-created": result.created, "data-updated": result.updated }, t("import.ok", { rows: result.rows, created: result.created, updated: result.updated, unchanged: result.unchanged })),
+        );
       }
     } catch (error) {
       status.replaceChildren(problem(error));
@@ -47,7 +49,11 @@ export function renderImport(view: HTMLElement, viewer: Viewer): void {
   );
 }
 
-/** The payload's counts, whatever the import kind names them (created, updated, ...). */
-function countOf(result: Record<string, unknown>): number {
-  return Object.entries(result).reduce((sum, [key, value]) => (key !== "userErrors" && typeof value === "number" ? sum + value : sum), 0);
+interface ImportResult {
+  kind: string | null;
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  userErrors: { field: string[] | null; code: string; message: string }[];
 }
