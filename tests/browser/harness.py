@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from runxin.platform.config import Settings
+from runxin.tenants.tokens import token_service
 
 RUNXIN = str(Path(sys.executable).with_name("runxin"))
 CHROMIUM = os.environ.get("RUNXIN_CHROMIUM", "/usr/bin/chromium")
@@ -129,11 +133,12 @@ class Api:
         self._tokens: dict[tuple[str, str], str] = {}
 
     def token(self, code: str, role: str = "ADMIN") -> str:
-        # `runxin token`, as an operator would: Playwright's sync API owns this thread's event loop.
+        """A token signed with the server's key set, as `runxin token` signs it (which would need an event
+        loop of its own, and Playwright's sync API owns this thread's)."""
         if (code, role) not in self._tokens:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("RUNXIN_")}
-            command = [RUNXIN, "token", "--tenant", code, "--role", role, "--ttl", "3600", "--data-dir", str(self.served.data_dir)]
-            self._tokens[code, role] = subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout.strip()
+            ((tenant_id,),) = self.rows("SELECT id FROM tenant WHERE code = ?", code)
+            tokens = token_service(Settings.from_env(env_file=None, data_dir=self.served.data_dir))
+            self._tokens[code, role] = tokens.issue(subject=f"{role.lower()}@{code}", tenant_id=uuid.UUID(tenant_id), roles=[role], ttl_seconds=3600)
         return self._tokens[code, role]
 
     def query(self, as_tenant: str, document: str, role: str = "ADMIN", **variables: Any) -> dict[str, Any]:
