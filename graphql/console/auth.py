@@ -137,7 +137,7 @@ async def _provider(request: Request) -> dict[str, Any]:
                 answer = await http.get(f"{issuer}/.well-known/openid-configuration")
             answer.raise_for_status()
             document = answer.json()
-            document["authorization_endpoint"], document["token_endpoint"]  # noqa: B018 - both are required
+            document["authorization_endpoint"], document["token_endpoint"]
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             raise PermissionDenied(f"The sign-in provider at {issuer} could not be reached ({type(exc).__name__}); try again shortly.") from exc
         state.provider = document

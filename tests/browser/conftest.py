@@ -34,8 +34,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(served: Served) -> Iterator[Any]:
+    # Per module, not per session: Playwright's sync API runs an event loop in this thread while it
+    # is open, and the tests after the browser tests call asyncio.run.
     with chromium() as context:
         yield context
 

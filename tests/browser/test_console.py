@@ -105,7 +105,7 @@ def test_a_school_user_cannot_reach_a_siblings_page(page: Any, api: Api, served:
 
 
 def test_a_school_submits_and_its_county_approves_in_the_inbox(page: Any, api: Api, served: Any) -> None:
-    _, county, school, _ = demo_tree(api)
+    _, _, school, _ = demo_tree(api)
     period = str(live_years(dt.date.today())[-1])
     # Given the school submits its report from the inbox
     sign_in(page, served.base, "SCHOOL", "ADMIN")

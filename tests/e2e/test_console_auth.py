@@ -97,9 +97,8 @@ def provider() -> Iterator[Provider]:
 
 async def console_client(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://runxin.test") as client:
-            yield client, app
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://runxin.test") as client:
+        yield client, app
 
 
 @pytest.fixture
