@@ -4,6 +4,7 @@ user, figures equal to the API's, drill-down, the approval inbox, a school kept 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from runxin.platform.rollup.years import live_years
@@ -92,8 +93,9 @@ def test_a_county_drills_down_to_a_school_with_masked_staff_and_gaps(page: Any, 
 def test_a_school_user_cannot_reach_a_siblings_page(page: Any, api: Api, served: Any) -> None:
     _, _, school, sibling = demo_tree(api)
     sign_in(page, served.base, "SCHOOL", "DATA_OFFICER")
-    assert_school_page = page.get_by_test_id("tenant-name")
-    assert_school_page.wait_for()
+    # The school's own page has the API's figures
+    figures = api.query(school, "query ($code: String!) { tenant(code: $code) { indicators { indicator value state } } }", role="DATA_OFFICER", code=school)
+    assert normalised(figures_on_page(page, "indicators")) == normalised(figures_from_api(school, figures["tenant"]["indicators"]))
     # The API refuses: the sibling is not visible to the school's token
     assert api.query(school, "query ($code: String!) { tenant(code: $code) { code } }", role="DATA_OFFICER", code=sibling)["tenant"] is None
     # And the page says so instead of showing anything of it
@@ -113,6 +115,7 @@ def test_a_school_submits_and_its_county_approves_in_the_inbox(page: Any, api: A
     page.get_by_test_id("submit").click()
     page.locator('[data-testid="own-report"] [data-status="SUBMITTED"]').wait_for()
     assert api.query(school, REPORT, code=school, period=period)["tenant"]["report"]["state"] == "SUBMITTED"
+    assert page.get_by_test_id("report-pdf").count() == 0  # the printable report is a bureau's
     # When the county's administrator approves it in the inbox
     sign_in(page, served.base, "COUNTY", "ADMIN")
     page.goto(f"{served.base}/approvals?period={period}")
@@ -122,6 +125,10 @@ def test_a_school_submits_and_its_county_approves_in_the_inbox(page: Any, api: A
     # Then the API says the school's report is approved
     assert api.query(school, REPORT, code=school, period=period)["tenant"]["report"]["state"] == "APPROVED"
     assert page.get_by_test_id(f"select-{school}").is_disabled()
+    # And the county can download the period's printable report
+    with page.expect_download() as pdf:
+        page.get_by_test_id("report-pdf").click()
+    assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
 
 
 def test_the_language_switches_to_english(page: Any, api: Any, served: Any) -> None:

@@ -127,6 +127,7 @@ export const en: Record<MessageKey, string> = {
   "approvals.noDiff": "No change since the last approved version (or none approved yet).",
   "approvals.before": "Approved",
   "approvals.after": "Now",
+  "approvals.pdf": "Download the report (PDF)",
   "approvals.history": "History",
   "approvals.done": "Done: {n} report(s)",
   "approval.WAITING_FOR_CHILDREN": "waiting for children",

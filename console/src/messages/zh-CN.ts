@@ -125,6 +125,7 @@ export const zhCN = {
   "approvals.noDiff": "与上次通过版本相比没有变化（或尚无通过版本）。",
   "approvals.before": "上次通过",
   "approvals.after": "当前",
+  "approvals.pdf": "下载报告（PDF）",
   "approvals.history": "审批记录",
   "approvals.done": "已完成：{n} 份",
   "approval.WAITING_FOR_CHILDREN": "等待下级",

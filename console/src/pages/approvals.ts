@@ -1,6 +1,6 @@
 // The approval inbox: our own report (submit, or accept at the city) and the reports of the tenants
 // below (approve one or many, return with a reason), each with what changed since it was last approved.
-import { gql } from "../api";
+import { download, gql } from "../api";
 import { h, section, table } from "../dom";
 import { formatTime, formatValue, schoolYear } from "../format";
 import { t, tEnum } from "../i18n";
@@ -92,6 +92,10 @@ export async function renderApprovals(view: HTMLElement, viewer: Viewer, params:
 
   const own = tenant.report;
   const ownActions = h("div", { class: "toolbar" });
+  const pdf = h("button", { type: "button", "data-testid": "report-pdf" }, t("approvals.pdf"));
+  pdf.addEventListener("click", () => download(`/reports/${tenant.code}/${period}.pdf`, `${tenant.code}-${period}.pdf`).catch((error) => status.replaceChildren(problem(error))));
+  // The printable period report is a bureau's; a school files through its county.
+  if (tenant.kind !== "SCHOOL") ownActions.append(pdf);
   if (own && (own.approvalState === "READY" || own.approvalState === "RETURNED")) {
     if (tenant.kind === "CITY") ownActions.append(h("button", { type: "button", "data-testid": "accept", onclick: () => act("accept", {}) }, t("approvals.accept")));
     else ownActions.append(h("button", { type: "button", "data-testid": "submit", onclick: () => act("submit", {}) }, t("approvals.submit")));
