@@ -68,6 +68,10 @@ def test_demo_prints_tokens_and_an_example_that_answers_with_the_right_scope(dem
     lines = stdout.splitlines()
     tokens = [line for line in lines if JWT.match(line)]
     assert len(tokens) == 3, stdout
+    # The web console's address and its demo users (the same city, county and school as the tokens)
+    console_line = next(line for line in lines if "sign in as a demo user" in line)
+    assert "http://127.0.0.1:" in console_line and console_line.split()[1].endswith("/")
+    assert [line.split()[0] for line in lines if line.endswith("ADMIN or DATA_OFFICER")] == ["city", "county", "school"]
     curl = next(line for line in lines if line.lstrip().startswith("-d "))
     example = json.loads(shlex.split(curl.strip())[1])
     port = free_port()
