@@ -10,6 +10,8 @@ const charts = new Set<echarts.ECharts>();
 
 function make(element: HTMLElement): echarts.ECharts {
   const chart = echarts.init(element, undefined, { renderer: "canvas" });
+  // Figures appear at once and stay put on resize (and in screenshots): no entry animation.
+  chart.setOption({ animation: false });
   charts.add(chart);
   return chart;
 }

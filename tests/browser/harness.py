@@ -163,3 +163,63 @@ def demo_tree(api: Api) -> tuple[str, str, str, str]:
     county_id, county = api.rows("SELECT id, code FROM tenant WHERE parent_id = ? ORDER BY code LIMIT 1", city_id)[0]
     school, sibling = (code for (code,) in api.rows("SELECT code FROM tenant WHERE parent_id = ? ORDER BY code LIMIT 2", county_id))
     return city, county, school, sibling
+
+
+SUBMIT = "mutation ($input: ReportSubmitInput!) { reportSubmit(input: $input) { userErrors { message } } }"
+APPROVE = "mutation ($input: ReportApproveInput!) { reportApprove(input: $input) { userErrors { message } } }"
+REOPEN = "mutation ($input: ReportReopenInput!) { reportReopen(input: $input) { userErrors { message } } }"
+STATION = "mutation ($input: StationUpdateInput!) { stationUpdate(input: $input) { userErrors { message } } }"
+NEW_STATION = "mutation ($input: StationCreateInput!) { stationCreate(input: $input) { userErrors { message } } }"
+SCHOOL = "query ($code: String!) { tenant(code: $code) { id stations(first: 10) { nodes { id status } } } }"
+CHANGES = "query ($code: String!, $period: String!) { tenant(code: $code) { report(period: $period) { changesSinceApproved { indicator } } } }"
+
+
+def errors_of(answer: dict) -> list:  # type: ignore[type-arg]
+    return next(iter(answer.values()))["userErrors"]
+
+
+def resubmit_with_a_change(api: Api, county: str, school: str, period: str) -> None:
+    """Approved, reopened by the county, its station suspended (or one opened, if it had none), submitted
+    again: the inbox shows what changed. `school` is a central school, whose station coverage counts."""
+    found = api.query(school, SCHOOL, code=school)["tenant"]
+    operational = [s["id"] for s in found["stations"]["nodes"] if s["status"] == "OPERATIONAL"]
+    change = (
+        (school, STATION, {"id": operational[0], "status": "SUSPENDED"})
+        if operational
+        else (school, NEW_STATION, {"tenantId": found["id"], "name": "阳光辅导站", "kind": "SUNSHINE_STATION", "status": "OPERATIONAL",
+                                    "areaM2": 24.0, "weeklyOpenHours": 10.0})
+    )
+    steps = [
+        (school, SUBMIT, {"period": period}),
+        (county, APPROVE, {"tenantIds": [found["id"]], "period": period}),
+        (county, REOPEN, {"tenantId": found["id"], "period": period, "comment": "请核对辅导站状态"}),
+        change,
+    ]
+    for code, document, values in steps:
+        assert not errors_of(api.query(code, document, input=values)), (document, values)
+    # The rollup follows the station within a second or so; submit once it has
+    deadline = time.monotonic() + 15
+    while not api.query(school, CHANGES, code=school, period=period)["tenant"]["report"]["changesSinceApproved"]:
+        assert time.monotonic() < deadline, "the change did not reach the school's figures"
+        time.sleep(0.2)
+    assert not errors_of(api.query(school, SUBMIT, input={"period": period}))
+
+
+def central_school(api: Api, county: str, *, besides: str = "", station_and_hotline: bool = False) -> str:
+    """A central school of the county (its stations count toward coverage); with `station_and_hotline` one
+    with an operational station and a hotline, so every section of its page has rows."""
+    ((county_id,),) = api.rows("SELECT id FROM tenant WHERE code = ?", county)
+    extra = (
+        "AND EXISTS (SELECT 1 FROM station s WHERE s.tenant_id = t.id AND s.status = 'OPERATIONAL') "
+        "AND EXISTS (SELECT 1 FROM hotline h WHERE h.tenant_id = t.id)"
+        if station_and_hotline
+        else ""
+    )
+    rows = api.rows(
+        "SELECT t.code FROM tenant t JOIN school_profile p ON p.tenant_id = t.id "
+        f"WHERE p.central_rank AND t.parent_id = ? AND t.code != ? {extra} ORDER BY t.code LIMIT 1",
+        county_id,
+        besides,
+    )
+    assert rows, f"no central school of {county} fits"
+    return rows[0][0]

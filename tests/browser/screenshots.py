@@ -15,9 +15,18 @@ import tempfile
 from pathlib import Path
 
 from runxin.platform.rollup.years import live_years
-from tests.browser.harness import Api, chromium, demo_tree, missing_requirements, served_demo, sign_in
-
-SUBMIT = "mutation ($input: ReportSubmitInput!) { reportSubmit(input: $input) { userErrors { message } } }"
+from tests.browser.harness import (
+    SUBMIT,
+    Api,
+    central_school,
+    chromium,
+    demo_tree,
+    errors_of,
+    missing_requirements,
+    resubmit_with_a_change,
+    served_demo,
+    sign_in,
+)
 
 
 def take(out: Path, scale: str = "city") -> list[Path]:
@@ -29,14 +38,10 @@ def take(out: Path, scale: str = "city") -> list[Path]:
         city, county, _, _ = demo_tree(api)
         county_id = api.rows("SELECT id FROM tenant WHERE code = ?", county)[0][0]
         # The drill-down shows a school that has a station, staff and a hotline, so every section has rows.
-        (school,) = api.rows(
-            "SELECT t.code FROM tenant t WHERE t.parent_id = ? AND EXISTS (SELECT 1 FROM station s WHERE s.tenant_id = t.id) "
-            "AND EXISTS (SELECT 1 FROM hotline h WHERE h.tenant_id = t.id) ORDER BY t.code LIMIT 1",
-            county_id,
-        )[0]
-        for (code,) in api.rows("SELECT code FROM tenant WHERE parent_id = ? ORDER BY code LIMIT 3", county_id):
-            errors = api.query(code, SUBMIT, input={"period": period})["reportSubmit"]["userErrors"]
-            assert not errors, errors
+        school = central_school(api, county, station_and_hotline=True)
+        resubmit_with_a_change(api, county, school, period)
+        for (code,) in api.rows("SELECT code FROM tenant WHERE parent_id = ? AND code != ? ORDER BY code LIMIT 2", county_id, school):
+            assert not errors_of(api.query(code, SUBMIT, input={"period": period}))
         with chromium() as context:
             page = context.new_page()
             shots = [
@@ -48,8 +53,13 @@ def take(out: Path, scale: str = "city") -> list[Path]:
                 sign_in(page, served.base, kind, "ADMIN")
                 page.goto(served.base + path)
                 page.get_by_test_id(ready).wait_for()
-                page.wait_for_timeout(1200)  # ECharts animates its first frame in
-                page.screenshot(path=str(out / name), full_page=True)
+                # Grow the window to the whole page first: a full-page capture resizes it mid-shot, and the
+                # charts redraw on resize.
+                height = page.evaluate("() => document.documentElement.scrollHeight")
+                page.set_viewport_size({"width": 1360, "height": max(900, height)})
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(out / name))
+                page.set_viewport_size({"width": 1360, "height": 900})
                 written.append(out / name)
     return written
 

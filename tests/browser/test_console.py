@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from runxin.platform.rollup.years import live_years
-from tests.browser.harness import Api, demo_tree, sign_in
+from tests.browser.harness import Api, central_school, demo_tree, resubmit_with_a_change, sign_in
 
 INDICATORS = """query ($code: String!) { tenant(code: $code) {
   indicators { indicator value state }
@@ -129,6 +129,30 @@ def test_a_school_submits_and_its_county_approves_in_the_inbox(page: Any, api: A
     with page.expect_download() as pdf:
         page.get_by_test_id("report-pdf").click()
     assert Path(pdf.value.path()).read_bytes().startswith(b"%PDF")
+
+
+CHANGED = """query ($code: String!, $period: String!) { tenant(code: $code) { report(period: $period) {
+  version changesSinceApproved { indicator approved { value } current { value } } } } }"""
+
+
+def test_the_inbox_shows_what_changed_since_the_last_approved_version(page: Any, api: Api, served: Any) -> None:
+    _, county, school, _ = demo_tree(api)
+    other = central_school(api, county, besides=school)
+    period = str(live_years(dt.date.today())[-1])
+    # Given a school approved, reopened by its county, its station suspended and submitted again
+    resubmit_with_a_change(api, county, other, period)
+    report = api.query(other, CHANGED, code=other, period=period)["tenant"]["report"]
+    assert report["version"] == 2 and report["changesSinceApproved"]
+    # When the county opens its inbox
+    sign_in(page, served.base, "COUNTY", "ADMIN")
+    page.goto(f"{served.base}/approvals?period={period}")
+    row = page.locator(f'[data-testid="child-reports"] tr[data-tenant="{other}"]')
+    row.locator('[data-testid="diff"]').wait_for()
+    # Then the school's row has the changes, with the API's figures before and after
+    shown = [[cell.inner_text() for cell in line.locator("td").all()] for line in row.locator('[data-testid="diff"] tbody tr').all()]
+    expected = [(c["approved"]["value"], c["current"]["value"]) for c in report["changesSinceApproved"]]
+    assert [(before, after) for _, before, after in shown] == [(f"{b * 100:.1f}%", f"{a * 100:.1f}%") for b, a in expected]
+    assert row.locator("td").nth(3).inner_text() == "2"
 
 
 def test_the_language_switches_to_english(page: Any, api: Any, served: Any) -> None:

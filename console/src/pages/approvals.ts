@@ -3,7 +3,7 @@
 import { download, gql } from "../api";
 import { h, section, table } from "../dom";
 import { formatTime, formatValue, schoolYear } from "../format";
-import { t, tEnum } from "../i18n";
+import { indicatorName, t, tEnum } from "../i18n";
 import type { Viewer } from "../session";
 import { problem, statusBadge } from "./common";
 
@@ -11,6 +11,7 @@ const REPORT_FIELDS = `state approvalState version submittedAt decidedAt returnR
   changesSinceApproved { indicator name approvedVersion approved { value state } current { value state } }`;
 const INBOX = `
 query Inbox($code: String!, $period: String!) {
+  indicatorDefinitions { code name nameZh valueKind }
   tenant(code: $code) {
     id code name kind
     report(period: $period) { ${REPORT_FIELDS} events { action actor at comment version } }
@@ -44,6 +45,7 @@ interface Report {
 }
 
 interface Inbox {
+  indicatorDefinitions: { code: string; name: string; nameZh: string; valueKind: "RATIO" | "MEAN" }[];
   tenant: {
     id: string;
     code: string;
@@ -54,12 +56,18 @@ interface Inbox {
   } | null;
 }
 
-function diff(changes: Change[] | null, quiet = false): HTMLElement {
+type Definitions = Map<string, Inbox["indicatorDefinitions"][number]>;
+
+function diff(definitions: Definitions, changes: Change[] | null, quiet = false): HTMLElement {
   if (!changes?.length) return h("p", { class: "muted" }, quiet ? "—" : t("approvals.noDiff"));
   return table(
     [t("overview.indicators"), t("approvals.before"), t("approvals.after")],
-    changes.map((c) => [c.name, formatValue(c.approved.value, c.approved.state), formatValue(c.current.value, c.current.state)]),
-    { class: "diff" },
+    changes.map((c) => {
+      const definition = definitions.get(c.indicator);
+      const kind = definition?.valueKind ?? "RATIO";
+      return [definition ? indicatorName(definition) : c.name, formatValue(c.approved.value, c.approved.state, kind), formatValue(c.current.value, c.current.state, kind)];
+    }),
+    { class: "diff", "data-testid": "diff" },
   );
 }
 
@@ -74,6 +82,7 @@ export async function renderApprovals(view: HTMLElement, viewer: Viewer, params:
     return;
   }
   const tenant = data.tenant!;
+  const definitions: Definitions = new Map(data.indicatorDefinitions.map((d) => [d.code, d]));
   const act = async (name: keyof typeof MUTATIONS, input: Record<string, unknown>) => {
     status.replaceChildren();
     try {
@@ -144,7 +153,7 @@ export async function renderApprovals(view: HTMLElement, viewer: Viewer, params:
           h("button", { type: "button", "data-testid": `return-${r.tenant.code}`, onclick: () => act("return", { tenantId: r.tenant.id, reason: reason.value }) }, t("approvals.return")),
         )
       : "";
-    const cells = [box, r.tenant.name, statusBadge("approval", r.approvalState), r.version, formatTime(r.submittedAt), r.late ? h("span", { class: "badge badge-MISSED" }, t("approvals.late")) : "", actions, diff(r.changesSinceApproved, true)];
+    const cells = [box, r.tenant.name, statusBadge("approval", r.approvalState), r.version, formatTime(r.submittedAt), r.late ? h("span", { class: "badge badge-MISSED" }, t("approvals.late")) : "", actions, diff(definitions, r.changesSinceApproved, true)];
     rowElements.set(r.tenant.id, h("tr", { "data-tenant": r.tenant.code }, cells.map((cell) => h("td", {}, cell))));
   });
   drawRows();
@@ -161,7 +170,7 @@ export async function renderApprovals(view: HTMLElement, viewer: Viewer, params:
             h("p", {}, statusBadge("approval", own.approvalState), ` ${t("approvals.version")} ${own.version}`, own.returnReason ? ` · ${own.returnReason}` : ""),
             ownActions,
             h("h3", {}, t("approvals.diff")),
-            diff(own.changesSinceApproved),
+            diff(definitions, own.changesSinceApproved),
             h("h3", {}, t("approvals.history")),
             own.events.length ? table([t("approvals.submittedAt"), t("approvals.state"), t("common.name"), t("approvals.comment")], own.events.map((e) => [formatTime(e.at), tEnum("action", e.action), e.actor, e.comment])) : h("p", { class: "muted" }, t("common.none")),
           )
