@@ -48,7 +48,13 @@ def attendance(schools: list[str], rows: int, credits: int) -> list[dict]:
     session = {"programme": "心理健康教育教师全员培训", "level": "县级", "year": 2025, "starts_on": dt.date(2025, 10, 10),
                "ends_on": dt.date(2025, 10, 12), "hours": 16, "credits": 2}  # fmt: skip
     return [
-        {**session, "session": f"第{i // 500 + 1}期", "unit_code": schools[i % len(schools)], "staff_code": f"{i:06d}", "credits_awarded": credits}
+        {
+            **session,
+            "session": f"第{i // 500 + 1}期",
+            "unit_code": schools[i % len(schools)],
+            "staff_code": f"{i:06d}",
+            "credits_awarded": credits,
+        }
         for i in range(rows)
     ]
 
@@ -95,7 +101,9 @@ async def run(url: str, county: Tenant, content: bytes) -> tuple[float, dict[str
 
     try:
         async with make_sessionmaker(engine, ScopedSession)() as session:
-            principal = Principal(subject="bench", tenant_id=county.id, tenant_path=county.path, tenant_kind=county.kind, roles=frozenset({"ADMIN"}))
+            principal = Principal(
+                subject="bench", tenant_id=county.id, tenant_path=county.path, tenant_kind=county.kind, roles=frozenset({"ADMIN"})
+            )
             bind_principal(session, principal)
             started = time.perf_counter()
             await session.connection(execution_options={WRITE_TRANSACTION: True})
@@ -119,7 +127,11 @@ async def main(url: str, rows: int, kind: str) -> None:
         files += [("same file again", files[-1][1]), ("every row changed", workbook("training", attendance(schools, rows, 1)))]
     else:
         first = workbook("staff", roster(schools, rows, "13812345678"))
-        files += [("new", first), ("same file again", first), ("every row changed", workbook("staff", roster(schools, rows, "13900000000")))]
+        files += [
+            ("new", first),
+            ("same file again", first),
+            ("every row changed", workbook("staff", roster(schools, rows, "13900000000"))),
+        ]
     for label, content in files:
         elapsed, stages, result = await run(url, county, content)
         detail = ", ".join(f"{s} {t:.2f} s" for s, t in stages.items())

@@ -140,7 +140,9 @@ def render(report: PeriodReport) -> bytes:
         figure = report.own.get(code)
         if figure is None:
             continue
-        rows.append([Paragraph(name, cell), code, figure.text(), f"{figure.numerator:g}", f"{figure.denominator:g}", figure.state])
+        rows.append(
+            [Paragraph(name, cell), code, figure.text(), f"{figure.numerator:g}", f"{figure.denominator:g}", figure.state]
+        )
     story.append(_table(rows, [90 * mm, 60 * mm, 25 * mm, 25 * mm, 25 * mm, 35 * mm]))
     if report.children:
         story.append(Paragraph("三、下级单位指标", head))

@@ -15,8 +15,12 @@ from runxin.platform.spreadsheets.kinds import KINDS
 from tests.factories.tree import make_tree
 
 STAFF_CREATE = "mutation ($input: StaffCreateInput!) { staffCreate(input: $input) { userErrors { code message } } }"
-HOTLINE_CREATE = "mutation ($input: HotlineCreateInput!) { hotlineCreate(input: $input) { hotline { id } userErrors { code message } } }"
-CALLS = "mutation ($input: HotlineCallCountsRecordInput!) { hotlineCallCountsRecord(input: $input) { userErrors { code message } } }"
+HOTLINE_CREATE = (
+    "mutation ($input: HotlineCreateInput!) { hotlineCreate(input: $input) { hotline { id } userErrors { code message } } }"
+)
+CALLS = (
+    "mutation ($input: HotlineCallCountsRecordInput!) { hotlineCallCountsRecord(input: $input) { userErrors { code message } } }"
+)
 PROFILE = "mutation ($input: SchoolProfileUpdateInput!) { schoolProfileUpdate(input: $input) { userErrors { code message } } }"
 ENROL = "mutation ($input: EnrolmentRecordInput!) { enrolmentRecord(input: $input) { userErrors { code message } } }"
 STATION_CREATE = "mutation ($input: StationCreateInput!) { stationCreate(input: $input) { userErrors { code message } } }"
@@ -48,7 +52,9 @@ async def arrange(api, system_session):  # type: ignore[no-untyped-def]
         as_=county,
     )
     hotline = body["data"]["hotlineCreate"]["hotline"]["id"]
-    body = await api.gql(CALLS, {"input": {"hotlineId": hotline, "period": "202503", "calls": 40, "crisisCalls": 9, "referrals": 6}}, as_=county)
+    body = await api.gql(
+        CALLS, {"input": {"hotlineId": hotline, "period": "202503", "calls": 40, "crisisCalls": 9, "referrals": 6}}, as_=county
+    )
     assert body["data"]["hotlineCallCountsRecord"]["userErrors"] == []
     body = await api.gql(
         STATION_CREATE,
@@ -60,7 +66,9 @@ async def arrange(api, system_session):  # type: ignore[no-untyped-def]
     body = await api.gql(PROFILE, {"input": {"tenantId": encode_id("Tenant", school.id), "centralRank": True}}, as_=school)
     assert body["data"]["schoolProfileUpdate"]["userErrors"] == []
     year = current_school_year(dt.date.today())
-    body = await api.gql(ENROL, {"input": {"tenantId": encode_id("Tenant", school.id), "schoolYear": year, "students": 1200}}, as_=school)
+    body = await api.gql(
+        ENROL, {"input": {"tenantId": encode_id("Tenant", school.id), "schoolYear": year, "students": 1200}}, as_=school
+    )
     assert body["data"]["enrolmentRecord"]["userErrors"] == []
     return tree, county, school, sibling
 
@@ -71,7 +79,7 @@ def rows(sheet) -> list[list[object]]:  # type: ignore[no-untyped-def]
 
 async def test_staff_export_keeps_codes_as_text_and_dates_as_dates(api, system_session) -> None:  # type: ignore[no-untyped-def]
     # Given two schools of a county, each with a teacher whose staff number starts with zeros
-    tree, county, school, sibling = await arrange(api, system_session)
+    _, county, school, sibling = await arrange(api, system_session)
     # When the county exports its staff
     status, workbook = await export(api, f"/exports/staff.xlsx?tenant={county.code}", county)
     assert status == 200
@@ -91,7 +99,7 @@ async def test_staff_export_keeps_codes_as_text_and_dates_as_dates(api, system_s
 
 async def test_a_school_cannot_export_its_siblings_data(api, system_session) -> None:  # type: ignore[no-untyped-def]
     # Given two sibling schools
-    tree, county, school, sibling = await arrange(api, system_session)
+    _, _, school, sibling = await arrange(api, system_session)
     # When one school asks for its sibling's staff, it is refused with nothing disclosed
     status, body = await export(api, f"/exports/staff.xlsx?tenant={sibling.code}", school)
     assert status == 404 and "李四" not in str(body)
@@ -104,7 +112,7 @@ async def test_a_school_cannot_export_its_siblings_data(api, system_session) -> 
 
 
 async def test_hotline_gap_school_and_station_lists(api, system_session) -> None:  # type: ignore[no-untyped-def]
-    tree, county, school, sibling = await arrange(api, system_session)
+    tree, county, school, _ = await arrange(api, system_session)
     # The county's hotline keeps its leading zero; its call counts are on the import sheet
     status, workbook = await export(api, f"/exports/hotlines.xlsx?tenant={county.code}", county)
     assert rows(workbook["热线"])[0][2] == "0797-8123456"
@@ -112,7 +120,7 @@ async def test_hotline_gap_school_and_station_lists(api, system_session) -> None
     # The gap list names the small room
     status, workbook = await export(api, f"/exports/gaps.xlsx?tenant={county.code}", county)
     gaps = rows(workbook.worksheets[0])
-    assert ("STATION_AREA_BELOW_STANDARD" in {r[4] for r in gaps if r[2] == school.code}), gaps
+    assert "STATION_AREA_BELOW_STANDARD" in {r[4] for r in gaps if r[2] == school.code}, gaps
     assert {r[2] for r in gaps} <= {s.code for s in tree.schools[county.code]}
     # The school list has every school of the county, codes as text
     status, workbook = await export(api, f"/exports/schools.xlsx?tenant={county.code}", county)
