@@ -248,7 +248,7 @@ LISTS: dict[str, Builder] = {
 
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
-    return head + "".join(p.title() for p in rest).replace("M2", "M2")
+    return head + "".join(p.title() for p in rest)
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -100,7 +100,7 @@ def _table(rows: list[list[object]], widths: list[float] | None = None) -> Table
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
             ]
         )
     )

@@ -257,6 +257,8 @@ async def apply(session: AsyncSession, plan: Plan, progress: Progress | None) ->
     result = ImportResult(plan.parsed.kind.name, len(plan.parsed.rows), len(plan.new), len(plan.changed), plan.unchanged)
     total = len(plan.new) + len(plan.changed)
     done = 0
+    if progress is not None:
+        progress("write", 0, total)
     # Parents before children: the models declare no relationships, so the unit of work cannot
     # order inserts across tables by itself (a session before its attendance).
     order = {table.name: index for index, table in enumerate(Base.metadata.sorted_tables)}

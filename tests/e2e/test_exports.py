@@ -156,3 +156,12 @@ async def test_templates_have_two_header_rows_text_codes_and_drop_downs(api, kin
             assert sheet.column_dimensions[column.letter(index)].number_format == "@"
     if any(c.kind in ("choice", "bool") for c in spec.columns):
         assert sheet.data_validations.dataValidation
+
+
+async def test_a_school_exports_its_own_row_and_gaps(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    _, _, school, _ = await arrange(api, system_session)
+    status, workbook = await export(api, f"/exports/schools.xlsx?tenant={school.code}", school)
+    assert [(r[2], r[10]) for r in rows(workbook["学校名录"])] == [(school.code, 1200)]
+    status, workbook = await export(api, f"/exports/gaps.xlsx?tenant={school.code}", school)
+    assert {r[2] for r in rows(workbook.worksheets[0])} == {school.code}
+    assert "STATION_AREA_BELOW_STANDARD" in {r[4] for r in rows(workbook.worksheets[0])}
