@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from openpyxl import load_workbook
@@ -165,3 +166,29 @@ async def test_a_school_exports_its_own_row_and_gaps(api, system_session) -> Non
     status, workbook = await export(api, f"/exports/gaps.xlsx?tenant={school.code}", school)
     assert {r[2] for r in rows(workbook.worksheets[0])} == {school.code}
     assert "STATION_AREA_BELOW_STANDARD" in {r[4] for r in rows(workbook.worksheets[0])}
+
+
+async def test_a_masked_export_is_masked_and_cannot_be_imported_back(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given a county viewer, whom the default policy shows descendants' staff masked
+    _, county, school, _ = await arrange(api, system_session)
+    response = await api.client.get(
+        f"/exports/staff.xlsx?tenant={county.code}", headers={"Authorization": f"Bearer {api.token_for(county, 'VIEWER')}"}
+    )
+    sheet = load_workbook(io.BytesIO(response.content))["教职工名册"]
+    exported = {r[1]: r for r in rows(sheet)}
+    # Then names are masked, phones and birth dates left out, and the sheet says so
+    assert exported["0042"][2] == "张**" and exported["0042"][5] is None and exported["0042"][6] is None
+    assert exported["0042"][-1] == "是"
+    # And importing that file back is refused cell by cell, writing nothing
+    operations = {
+        "query": "mutation ($t: String!, $f: Upload!) { dataImport(tenantCode: $t, file: $f) { created userErrors { code field } } }",
+        "variables": {"t": county.code, "f": None},
+    }
+    upload = await api.client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": '{"0": ["variables.f"]}'},
+        files={"0": ("staff.xlsx", response.content)},
+        headers={"Authorization": f"Bearer {api.token_for(county)}", "GraphQL-Require-Preflight": "1"},
+    )
+    payload = upload.json()["data"]["dataImport"]
+    assert {e["code"] for e in payload["userErrors"]} == {"MASKED_VALUE"} and payload["created"] == 0
