@@ -164,13 +164,14 @@ async def test_a_school_exports_its_own_row_and_gaps(api, system_session) -> Non
     status, workbook = await export(api, f"/exports/schools.xlsx?tenant={school.code}", school)
     assert [(r[2], r[10]) for r in rows(workbook["学校名录"])] == [(school.code, 1200)]
     status, workbook = await export(api, f"/exports/gaps.xlsx?tenant={school.code}", school)
+    assert status == 200
     assert {r[2] for r in rows(workbook.worksheets[0])} == {school.code}
     assert "STATION_AREA_BELOW_STANDARD" in {r[4] for r in rows(workbook.worksheets[0])}
 
 
 async def test_a_masked_export_is_masked_and_cannot_be_imported_back(api, system_session) -> None:  # type: ignore[no-untyped-def]
     # Given a county viewer, whom the default policy shows descendants' staff masked
-    _, county, school, _ = await arrange(api, system_session)
+    _, county, _, _ = await arrange(api, system_session)
     response = await api.client.get(
         f"/exports/staff.xlsx?tenant={county.code}", headers={"Authorization": f"Bearer {api.token_for(county, 'VIEWER')}"}
     )
