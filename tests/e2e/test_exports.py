@@ -9,8 +9,10 @@ import json
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from runxin.graphql.ids import encode_id
+from runxin.platform.audit.models import AuditEvent
 from runxin.platform.rollup.years import current_school_year
 from runxin.platform.spreadsheets.kinds import KINDS
 from tests.factories.tree import make_tree
@@ -96,6 +98,9 @@ async def test_staff_export_keeps_codes_as_text_and_dates_as_dates(api, system_s
     # And dates are dates, enums are their Chinese labels
     assert by_code["0042"][5] == dt.datetime(1985, 4, 2)
     assert by_code["0042"][3] == "专职心理健康教育教师"
+    # And the export's documents ran as the caller, on the audit record with the personal data they read
+    events = (await system_session.execute(select(AuditEvent).where(AuditEvent.operation_name == "Staff"))).scalars().all()
+    assert [(e.subject, e.personal_reads) for e in events] == [(f"user@{county.code}", 2)]
 
 
 async def test_a_school_cannot_export_its_siblings_data(api, system_session) -> None:  # type: ignore[no-untyped-def]
