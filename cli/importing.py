@@ -69,7 +69,9 @@ def run_import(settings: Settings, path: Path, code: str, console: Console) -> b
         with Progress(*columns, console=console, transient=False) as progress:
             result = asyncio.run(_import(settings, path, code, progress))
     except ImportRejected as exc:
-        table = Table("sheet 工作表", "row 行", "col 列", "header 列名", "code", "reason 原因", title="nothing was imported 未导入任何数据")
+        table = Table(
+            "sheet 工作表", "row 行", "col 列", "header 列名", "code", "reason 原因", title="nothing was imported 未导入任何数据"
+        )
         for error in exc.errors[:SHOWN]:
             table.add_row(error.sheet, str(error.row or ""), error.column, error.header, error.code, f"{error.zh}\n{error.en}")
         console.print(table)

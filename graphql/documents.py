@@ -39,7 +39,9 @@ async def caller(request: Request) -> Principal:
     except PermissionDenied as exc:
         raise DocumentFailed(401, "UNAUTHENTICATED", exc.message) from exc
     if principal is None:
-        raise DocumentFailed(401, "UNAUTHENTICATED", "Send a token as `Authorization: Bearer <token>` (runxin token --tenant CODE).")
+        raise DocumentFailed(
+            401, "UNAUTHENTICATED", "Send a token as `Authorization: Bearer <token>` (runxin token --tenant CODE)."
+        )
     return principal
 
 
@@ -65,7 +67,9 @@ class Runner:
         if response.status_code != 200 or errors:
             first = errors[0] if errors else {"message": "The export query failed.", "extensions": {}}
             code = (first.get("extensions") or {}).get("code", "BAD_REQUEST")
-            status = {"PERMISSION_DENIED": 403, "ANCESTOR_SUBTREE": 403, "NOT_FOUND": 404}.get(code, response.status_code if response.status_code >= 400 else 400)
+            status = {"PERMISSION_DENIED": 403, "ANCESTOR_SUBTREE": 403, "NOT_FOUND": 404}.get(
+                code, max(response.status_code, 400)
+            )
             raise DocumentFailed(status, code, first.get("message", "The export query failed."))
         return body["data"]
 

@@ -183,7 +183,17 @@ async def hotlines_list(runner: Runner, tenant: dict[str, Any], params: dict[str
         unit = node["tenant"]
         lines.append([unit["code"], unit["name"], node["number"], node["alwaysOpen"], node["schedule"], node["status"]])
         for c in node["callCounts"]:
-            counts.append([node["number"], c["period"], c["calls"], c["crisisCalls"], c["referrals"], unit["name"], "、".join(c["suppressed"])])
+            counts.append(
+                [
+                    node["number"],
+                    c["period"],
+                    c["calls"],
+                    c["crisisCalls"],
+                    c["referrals"],
+                    unit["name"],
+                    "、".join(c["suppressed"]),
+                ]
+            )
     return [Sheet("热线", lines_columns, lines), Sheet(CALLS.sheet, (*_template_columns(CALLS), suppressed), counts)]
 
 
@@ -207,7 +217,13 @@ async def training_list(runner: Runner, tenant: dict[str, Any], params: dict[str
     rows = []
     async for node in runner.pages(TRAINING, {"code": tenant["code"]}, lambda d: (d["tenant"] or {}).get("trainingSessions")):
         programme = node.get("programme") or {}
-        head = [node["tenant"]["code"], node["tenant"]["name"], programme.get("name"), programme.get("level"), programme.get("year")]
+        head = [
+            node["tenant"]["code"],
+            node["tenant"]["name"],
+            programme.get("name"),
+            programme.get("level"),
+            programme.get("year"),
+        ]
         head += [node["title"], _date(node["startsOn"]), _date(node["endsOn"]), node["hours"], node["credits"]]
         page = node["attendances"]
         while True:
@@ -232,7 +248,7 @@ LISTS: dict[str, Builder] = {
 
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
-    return head + "".join(p.title() for p in rest).replace("M2", "M2")
+    return head + "".join(p.title() for p in rest)
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -73,7 +73,9 @@ class DataImportMutation:
             async with info.context.db.write() as session:
                 tenant = (await session.execute(select(Tenant).where(Tenant.code == tenant_code.strip()))).scalar_one_or_none()
                 if tenant is None or not principal.covers(tenant.path):
-                    raise NotFound(f"No tenant {tenant_code!r} in your part of the tree; import into your own tenant or one below it.")
+                    raise NotFound(
+                        f"No tenant {tenant_code!r} in your part of the tree; import into your own tenant or one below it."
+                    )
                 result = await import_workbook(session, tenant, content)
         except ImportRejected as exc:
             audit.user_errors = True
@@ -87,5 +89,10 @@ class DataImportMutation:
         for type_name, ids in result.written.items():
             audit.note_write("dataImport", type_name, ids)
         return DataImportPayload(
-            kind=result.kind, rows=result.rows, created=result.created, updated=result.updated, unchanged=result.unchanged, user_errors=[]
+            kind=result.kind,
+            rows=result.rows,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            user_errors=[],
         )

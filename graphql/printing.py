@@ -47,7 +47,9 @@ query PeriodReportChildren($code: String!, $period: String!, $year: Int!, $first
 
 def _figures(values: list[dict[str, Any]], ratio: dict[str, bool]) -> dict[str, Figure]:
     return {
-        v["indicator"]: Figure(v["indicator"], v["value"], v["state"], v["numerator"], v["denominator"], ratio.get(v["indicator"], True))
+        v["indicator"]: Figure(
+            v["indicator"], v["value"], v["state"], v["numerator"], v["denominator"], ratio.get(v["indicator"], True)
+        )
         for v in values
     }
 
@@ -73,13 +75,19 @@ async def period_report(request: Request) -> Response:
         if tenant is None:
             raise DocumentFailed(404, "NOT_FOUND", f"No tenant {code!r} in your part of the tree.")
         if tenant["kind"] not in ("CITY", "COUNTY", "PROVINCE"):
-            raise DocumentFailed(400, "BAD_REQUEST", "The period report is a bureau's (a city's or a county's); a school files through its county.")
+            raise DocumentFailed(
+                400, "BAD_REQUEST", "The period report is a bureau's (a city's or a county's); a school files through its county."
+            )
         if tenant["report"] is None:
-            raise DocumentFailed(403, "PERMISSION_DENIED", f"You may not see {tenant['name']}'s report; print your own or a tenant below it.")
+            raise DocumentFailed(
+                403, "PERMISSION_DENIED", f"You may not see {tenant['name']}'s report; print your own or a tenant below it."
+            )
         children = list(tenant["children"]["nodes"])
         page = tenant["children"]["pageInfo"]
         while page["hasNextPage"]:
-            more = (await runner.data(CHILDREN, {**variables, "first": 100, "after": page["endCursor"]}, name="PeriodReport"))["tenant"]
+            more = (await runner.data(CHILDREN, {**variables, "first": 100, "after": page["endCursor"]}, name="PeriodReport"))[
+                "tenant"
+            ]
             children += more["children"]["nodes"]
             page = more["children"]["pageInfo"]
     except DocumentFailed as exc:
@@ -101,7 +109,8 @@ async def period_report(request: Request) -> Response:
         indicators=names,
         own=_figures(tenant["indicators"], ratio),
         children=[
-            ChildRow(c["code"], c["name"], (c["report"] or {}).get("approvalState"), _figures(c["indicators"], ratio)) for c in children
+            ChildRow(c["code"], c["name"], (c["report"] or {}).get("approvalState"), _figures(c["indicators"], ratio))
+            for c in children
         ],
         targets=[
             TargetRow(
@@ -117,4 +126,6 @@ async def period_report(request: Request) -> Response:
         ],
     )
     filename = f"report-{tenant['code']}-{period.id}.pdf"
-    return Response(render(document), media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        render(document), media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

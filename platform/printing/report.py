@@ -100,7 +100,7 @@ def _table(rows: list[list[object]], widths: list[float] | None = None) -> Table
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDEBF7")),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+                ("ALIGN", (2, 1), (-1, -1), "RIGHT"),
             ]
         )
     )
@@ -140,7 +140,9 @@ def render(report: PeriodReport) -> bytes:
         figure = report.own.get(code)
         if figure is None:
             continue
-        rows.append([Paragraph(name, cell), code, figure.text(), f"{figure.numerator:g}", f"{figure.denominator:g}", figure.state])
+        rows.append(
+            [Paragraph(name, cell), code, figure.text(), f"{figure.numerator:g}", f"{figure.denominator:g}", figure.state]
+        )
     story.append(_table(rows, [90 * mm, 60 * mm, 25 * mm, 25 * mm, 25 * mm, 35 * mm]))
     if report.children:
         story.append(Paragraph("三、下级单位指标", head))

@@ -152,7 +152,9 @@ async def units_by_code(session: AsyncSession, root: Tenant, codes: Iterable[str
     return units
 
 
-def unit_of(plan: Plan, row: Row, units: dict[str, Tenant], root: Tenant, kinds: Sequence[str], key: str = "unit_code") -> Tenant | None:
+def unit_of(
+    plan: Plan, row: Row, units: dict[str, Tenant], root: Tenant, kinds: Sequence[str], key: str = "unit_code"
+) -> Tenant | None:
     """The row's unit (the importing tenant when the cell is empty), or None after reporting why not."""
     if key in row.failed:
         return None
@@ -181,7 +183,13 @@ def duplicate(plan: Plan, seen: dict[Any, int], key: Any, row: Row, column: str)
     first = seen.setdefault(key, row.number)
     if first == row.number:
         return False
-    plan.error(row, column, "DUPLICATE_ROW", f"与第 {first} 行重复（同一记录只能出现一次）。", f"Same record as row {first}; keep one of the two rows.")
+    plan.error(
+        row,
+        column,
+        "DUPLICATE_ROW",
+        f"与第 {first} 行重复（同一记录只能出现一次）。",
+        f"Same record as row {first}; keep one of the two rows.",
+    )
     return True
 
 
@@ -196,7 +204,9 @@ async def check_locks(session: AsyncSession, plan: Plan) -> None:
     reports = (
         await session.execute(
             select(Report.tenant_id, Report.period, Report.state, Report.version)
-            .where(Report.tenant_id.in_(tenant_ids), Report.period.in_(periods), Report.state.in_([s.value for s in LOCKING_STATES]))
+            .where(
+                Report.tenant_id.in_(tenant_ids), Report.period.in_(periods), Report.state.in_([s.value for s in LOCKING_STATES])
+            )
             .execution_options(system=True)
         )
     ).all()
@@ -247,6 +257,8 @@ async def apply(session: AsyncSession, plan: Plan, progress: Progress | None) ->
     result = ImportResult(plan.parsed.kind.name, len(plan.parsed.rows), len(plan.new), len(plan.changed), plan.unchanged)
     total = len(plan.new) + len(plan.changed)
     done = 0
+    if progress is not None:
+        progress("write", 0, total)
     # Parents before children: the models declare no relationships, so the unit of work cannot
     # order inserts across tables by itself (a session before its attendance).
     order = {table.name: index for index, table in enumerate(Base.metadata.sorted_tables)}
@@ -279,5 +291,8 @@ async def _flush(session: AsyncSession, plan: Plan) -> None:
         problems = exc.errors if isinstance(exc, InvalidMany) else [exc]
         sheet = plan.parsed.sheet
         raise ImportRejected(
-            [CellError(sheet, 0, "", "", p.code, DOMAIN_ZH.get(p.code, "写入被拒绝（见英文说明）。"), p.message) for p in problems]
+            [
+                CellError(sheet, 0, "", "", p.code, DOMAIN_ZH.get(p.code, "写入被拒绝（见英文说明）。"), p.message)
+                for p in problems
+            ]
         ) from exc

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from runxin.platform.spreadsheets.columns import BOOL, CHOICE, CODE, DATE, DECIMAL, INT, TEXT, Column
 
-STAFF_KINDS = {"专职心理健康教育教师": "FULL_TIME", "兼职心理健康教育教师": "PART_TIME", "专业心理咨询师": "HIRED_COUNSELLOR", "班主任": "HOMEROOM"}
+STAFF_KINDS = {
+    "专职心理健康教育教师": "FULL_TIME",
+    "兼职心理健康教育教师": "PART_TIME",
+    "专业心理咨询师": "HIRED_COUNSELLOR",
+    "班主任": "HOMEROOM",
+}
 GENDERS = {"女": "FEMALE", "男": "MALE", "未填": "UNDISCLOSED"}
 LEVELS = {"国家级": "NATIONAL", "省级": "PROVINCIAL", "市级": "CITY", "县级": "COUNTY", "校级": "SCHOOL"}
 STATION_KINDS = {"阳光辅导站": "SUNSHINE_STATION", "心理辅导室": "COUNSELLING_ROOM", "基本辅导场所": "BASIC_PLACE"}
@@ -40,7 +45,9 @@ class Kind:
         return next(i for i, c in enumerate(self.columns) if c.key == key)
 
 
-UNIT = Column("unit_code", "单位代码", CODE, numeric_ok=True, width=14, note="学校标识码（10位）或区县代码（6位）；空白为导入单位本身")
+UNIT = Column(
+    "unit_code", "单位代码", CODE, numeric_ok=True, width=14, note="学校标识码（10位）或区县代码（6位）；空白为导入单位本身"
+)
 
 STAFF = Kind(
     "staff",
@@ -90,7 +97,15 @@ CALLS = Kind(
     "hotlines",
     (
         Column("number", "热线号码", CODE, required=True, width=16, note="与已登记的热线号码一致，如 0797-8123456"),
-        Column("period", "统计期间", CODE, required=True, numeric_ok=True, width=10, note="如 2025（年）、202503（月）、2025T1（秋季学期）"),
+        Column(
+            "period",
+            "统计期间",
+            CODE,
+            required=True,
+            numeric_ok=True,
+            width=10,
+            note="如 2025（年）、202503（月）、2025T1（秋季学期）",
+        ),
         Column("calls", "来电数", INT, required=True, width=10),
         Column("crisis_calls", "危机来电数", INT, required=True, width=12),
         Column("referrals", "转介数", INT, required=True, width=10),

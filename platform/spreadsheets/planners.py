@@ -61,6 +61,14 @@ def _new(model: type, tenant: Tenant, values: dict[str, Any]) -> Any:
     return model(id=new_id(), tenant_id=tenant.id, root_id=tenant.root_id, **values)
 
 
+async def _staff_of(session: AsyncSession, units: dict[str, Tenant], root: Tenant, parsed: ParsedSheet) -> list[Staff]:
+    """The numbered staff of every unit the file names: one statement per 500 units, not one per row."""
+    named = {units[code].id for r in parsed.rows if (code := r.values.get("unit_code") or root.code) in units}
+    return await load_in(
+        session, lambda batch: select(Staff).where(Staff.tenant_id.in_(batch), Staff.staff_code.is_not(None)), named
+    )
+
+
 # --- staff -------------------------------------------------------------------------------------
 
 STAFF_FIELDS = ("kind", "name", "gender", "birth_date", "phone", "qualifications", "strong_teacher", "employed_since", "active")
@@ -87,10 +95,7 @@ def _qualifications(plan: Plan, row: Row) -> str | None:
 
 async def plan_staff(session: AsyncSession, root: Tenant, parsed: ParsedSheet, today: dt.date, plan: Plan) -> None:
     units = await units_by_code(session, root, (r.values["unit_code"] for r in parsed.rows if r.values.get("unit_code")))
-    wanted = {(u.id, r.values["staff_code"]) for r in parsed.rows if (u := units.get(r.values.get("unit_code") or root.code)) and r.values.get("staff_code")}
-    existing = await load_in(
-        session, lambda batch: select(Staff).where(tuple_(Staff.tenant_id, Staff.staff_code).in_(batch)), wanted
-    )
+    existing = await _staff_of(session, units, root, parsed)
     by_key = {(s.tenant_id, s.staff_code): s for s in existing}
     defaults = _defaults(Staff)
     seen: dict[Any, int] = {}
@@ -170,15 +175,24 @@ def _digits(number: str) -> str:
 async def plan_calls(session: AsyncSession, root: Tenant, parsed: ParsedSheet, today: dt.date, plan: Plan) -> None:
     # Matched on digits alone ("0797-8123456" is "0797 8123456"); a subtree holds few hotlines, so all are loaded.
     found = (
-        await session.execute(select(Hotline, Tenant).join(Tenant, Tenant.id == Hotline.tenant_id).where(Tenant.path.startswith(root.path)))
+        await session.execute(
+            select(Hotline, Tenant).join(Tenant, Tenant.id == Hotline.tenant_id).where(Tenant.path.startswith(root.path))
+        )
     ).all()
     hotlines: dict[str, list[tuple[Hotline, Tenant]]] = {}
     for hotline, owner in found:
         hotlines.setdefault(_digits(hotline.number), []).append((hotline, owner))
     rows = [(row, _digits(row.values["number"]) if row.values.get("number") else None) for row in parsed.rows]
-    keys = {(h.id, normalise_period(r.values["period"])) for r, n in rows if n in hotlines and r.values.get("period") for h, _ in hotlines[n]}
+    keys = {
+        (h.id, normalise_period(r.values["period"]))
+        for r, n in rows
+        if n in hotlines and r.values.get("period")
+        for h, _ in hotlines[n]
+    }
     existing = await load_in(
-        session, lambda batch: select(HotlineCallCount).where(tuple_(HotlineCallCount.hotline_id, HotlineCallCount.period).in_(batch)), keys
+        session,
+        lambda batch: select(HotlineCallCount).where(tuple_(HotlineCallCount.hotline_id, HotlineCallCount.period).in_(batch)),
+        keys,
     )
     by_key = {(c.hotline_id, c.period): c for c in existing}
     seen: dict[Any, int] = {}
@@ -221,7 +235,9 @@ SESSION_FIELDS = ("ends_on", "hours", "credits")
 
 async def plan_training(session: AsyncSession, root: Tenant, parsed: ParsedSheet, today: dt.date, plan: Plan) -> None:
     if root.kind not in TRAINING_OWNERS:
-        plan.error(parsed.rows[0], "programme", "TENANT_KIND", "该单位不能记录培训。", f"A {root.kind.lower()} records no training.")
+        plan.error(
+            parsed.rows[0], "programme", "TENANT_KIND", "该单位不能记录培训。", f"A {root.kind.lower()} records no training."
+        )
         return
     units = await units_by_code(session, root, (r.values["unit_code"] for r in parsed.rows if r.values.get("unit_code")))
     programmes = {
@@ -231,18 +247,18 @@ async def plan_training(session: AsyncSession, root: Tenant, parsed: ParsedSheet
     sessions = {
         (s.programme_id, s.title, s.starts_on): s
         for s in await load_in(
-            session, lambda batch: select(TrainingSession).where(TrainingSession.programme_id.in_(batch)), (p.id for p in programmes.values())
+            session,
+            lambda batch: select(TrainingSession).where(TrainingSession.programme_id.in_(batch)),
+            (p.id for p in programmes.values()),
         )
     }
-    staff_keys = {(u.id, r.values["staff_code"]) for r in parsed.rows if (u := units.get(r.values.get("unit_code") or root.code)) and r.values.get("staff_code")}
-    staff = {
-        (s.tenant_id, s.staff_code): s
-        for s in await load_in(session, lambda batch: select(Staff).where(tuple_(Staff.tenant_id, Staff.staff_code).in_(batch)), staff_keys)
-    }
+    staff = {(s.tenant_id, s.staff_code): s for s in await _staff_of(session, units, root, parsed)}
     attendance = {
         (a.session_id, a.staff_id): a
         for a in await load_in(
-            session, lambda batch: select(TrainingAttendance).where(TrainingAttendance.session_id.in_(batch)), (s.id for s in sessions.values())
+            session,
+            lambda batch: select(TrainingAttendance).where(TrainingAttendance.session_id.in_(batch)),
+            (s.id for s in sessions.values()),
         )
     }
     seen: dict[Any, int] = {}
@@ -255,7 +271,9 @@ async def plan_training(session: AsyncSession, root: Tenant, parsed: ParsedSheet
         programme = programmes.get(programme_key)
         if programme is None:
             values = {"name": v["programme"], "level": v["level"], "year": v["year"], "audience": "MENTAL_HEALTH_TEACHERS"}
-            if not _validate(plan, row, functools.partial(validate_programme, today=today), values, root, "programme", name="programme"):
+            if not _validate(
+                plan, row, functools.partial(validate_programme, today=today), values, root, "programme", name="programme"
+            ):
                 continue
             programme = programmes[programme_key] = _new(TrainingProgramme, root, values)
             plan.new.append(programme)
@@ -300,7 +318,11 @@ async def plan_training(session: AsyncSession, root: Tenant, parsed: ParsedSheet
         record = attendance.get((training_session.id, teacher.id))
         if record is None:
             plan.new.append(
-                _new(TrainingAttendance, unit, {"session_id": training_session.id, "staff_id": teacher.id, "credit_year": year, **values})
+                _new(
+                    TrainingAttendance,
+                    unit,
+                    {"session_id": training_session.id, "staff_id": teacher.id, "credit_year": year, **values},
+                )
             )
         else:
             plan.keep(record, {**values, "credit_year": year})

@@ -90,7 +90,15 @@ def _read_sheet(workbook: Any, sheet: Any, kind: Kind, name: str, progress: Prog
     total = max((sheet.max_row or 0) - HEADER_ROWS, 0)
     if total > MAX_ROWS:
         parsed.errors.append(
-            CellError(name, 0, "", "", "TOO_MANY_ROWS", f"最多 {MAX_ROWS} 行，请分成多个文件。", f"At most {MAX_ROWS:,} rows a file; split it.")
+            CellError(
+                name,
+                0,
+                "",
+                "",
+                "TOO_MANY_ROWS",
+                f"最多 {MAX_ROWS} 行，请分成多个文件。",
+                f"At most {MAX_ROWS:,} rows a file; split it.",
+            )
         )
         return parsed
     rows = sheet_rows(workbook, sheet)
@@ -103,13 +111,9 @@ def _read_sheet(workbook: Any, sheet: Any, kind: Kind, name: str, progress: Prog
     parsed.letters = {key: get_column_letter(index + 1) for key, index in positions.items()}
     missing = [c for c in kind.columns if c.required and c.key not in positions]
     for column in missing:
-        parsed.errors.append(
-            CellError(
-                name, 1, "", column.zh, "COLUMN_MISSING",
-                f"缺少必填列“{column.zh}”（{column.key}）；请使用下载的模板，不要删除或改动第 1、2 行的列名。",
-                f"The required column {column.zh} ({column.key}) is missing; keep rows 1 and 2 of the template as they are.",
-            )  # fmt: skip
-        )
+        zh = f"缺少必填列“{column.zh}”（{column.key}）；请使用下载的模板，不要删除或改动第 1、2 行的列名。"
+        en = f"The required column {column.zh} ({column.key}) is missing; keep rows 1 and 2 of the template as they are."
+        parsed.errors.append(CellError(name, 1, "", column.zh, "COLUMN_MISSING", zh, en))
     if missing:
         return parsed
     columns: list[tuple[Column, int]] = [(c, positions[c.key]) for c in kind.columns if c.key in positions]
@@ -133,6 +137,14 @@ def _read_sheet(workbook: Any, sheet: Any, kind: Kind, name: str, progress: Prog
         progress("read", total, total)
     if not parsed.rows and not parsed.errors:
         parsed.errors.append(
-            CellError(name, 0, "", "", "NO_ROWS", "工作表没有数据行（数据从第 3 行开始）。", "The sheet has no data rows (data starts in row 3).")
+            CellError(
+                name,
+                0,
+                "",
+                "",
+                "NO_ROWS",
+                "工作表没有数据行（数据从第 3 行开始）。",
+                "The sheet has no data rows (data starts in row 3).",
+            )
         )
     return parsed

@@ -108,7 +108,12 @@ def template(kind: Kind | str) -> bytes:
         note = "；".join(part for part in (column.note, f"可选：{choices}" if choices else "") if part)
         notes.append([column.letter(index), column.zh, column.key, "是" if column.required else "", note])
     notes.append([])
-    notes.append(["", "第 1 行为中文列名，第 2 行为英文列名，请勿修改；数据从第 3 行开始。整份文件全部正确才会导入，任何一格有误都不写入。"])
+    notes.append(
+        [
+            "",
+            "第 1 行为中文列名，第 2 行为英文列名，请勿修改；数据从第 3 行开始。整份文件全部正确才会导入，任何一格有误都不写入。",
+        ]
+    )
     for letter, width in zip("ABCDE", (6, 16, 22, 6, 60), strict=True):
         notes.column_dimensions[letter].width = width
     return to_bytes(workbook)

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from runxin.graphql.ids import encode_id
+from runxin.platform.audit.models import AuditEvent
 from runxin.platform.rollup.years import current_school_year
 from runxin.platform.spreadsheets.kinds import KINDS
 from tests.factories.tree import make_tree
 
 STAFF_CREATE = "mutation ($input: StaffCreateInput!) { staffCreate(input: $input) { userErrors { code message } } }"
-HOTLINE_CREATE = "mutation ($input: HotlineCreateInput!) { hotlineCreate(input: $input) { hotline { id } userErrors { code message } } }"
-CALLS = "mutation ($input: HotlineCallCountsRecordInput!) { hotlineCallCountsRecord(input: $input) { userErrors { code message } } }"
+HOTLINE_CREATE = (
+    "mutation ($input: HotlineCreateInput!) { hotlineCreate(input: $input) { hotline { id } userErrors { code message } } }"
+)
+CALLS = (
+    "mutation ($input: HotlineCallCountsRecordInput!) { hotlineCallCountsRecord(input: $input) { userErrors { code message } } }"
+)
 PROFILE = "mutation ($input: SchoolProfileUpdateInput!) { schoolProfileUpdate(input: $input) { userErrors { code message } } }"
 ENROL = "mutation ($input: EnrolmentRecordInput!) { enrolmentRecord(input: $input) { userErrors { code message } } }"
 STATION_CREATE = "mutation ($input: StationCreateInput!) { stationCreate(input: $input) { userErrors { code message } } }"
@@ -48,7 +55,9 @@ async def arrange(api, system_session):  # type: ignore[no-untyped-def]
         as_=county,
     )
     hotline = body["data"]["hotlineCreate"]["hotline"]["id"]
-    body = await api.gql(CALLS, {"input": {"hotlineId": hotline, "period": "202503", "calls": 40, "crisisCalls": 9, "referrals": 6}}, as_=county)
+    body = await api.gql(
+        CALLS, {"input": {"hotlineId": hotline, "period": "202503", "calls": 40, "crisisCalls": 9, "referrals": 6}}, as_=county
+    )
     assert body["data"]["hotlineCallCountsRecord"]["userErrors"] == []
     body = await api.gql(
         STATION_CREATE,
@@ -60,7 +69,9 @@ async def arrange(api, system_session):  # type: ignore[no-untyped-def]
     body = await api.gql(PROFILE, {"input": {"tenantId": encode_id("Tenant", school.id), "centralRank": True}}, as_=school)
     assert body["data"]["schoolProfileUpdate"]["userErrors"] == []
     year = current_school_year(dt.date.today())
-    body = await api.gql(ENROL, {"input": {"tenantId": encode_id("Tenant", school.id), "schoolYear": year, "students": 1200}}, as_=school)
+    body = await api.gql(
+        ENROL, {"input": {"tenantId": encode_id("Tenant", school.id), "schoolYear": year, "students": 1200}}, as_=school
+    )
     assert body["data"]["enrolmentRecord"]["userErrors"] == []
     return tree, county, school, sibling
 
@@ -71,7 +82,7 @@ def rows(sheet) -> list[list[object]]:  # type: ignore[no-untyped-def]
 
 async def test_staff_export_keeps_codes_as_text_and_dates_as_dates(api, system_session) -> None:  # type: ignore[no-untyped-def]
     # Given two schools of a county, each with a teacher whose staff number starts with zeros
-    tree, county, school, sibling = await arrange(api, system_session)
+    _, county, school, sibling = await arrange(api, system_session)
     # When the county exports its staff
     status, workbook = await export(api, f"/exports/staff.xlsx?tenant={county.code}", county)
     assert status == 200
@@ -87,11 +98,14 @@ async def test_staff_export_keeps_codes_as_text_and_dates_as_dates(api, system_s
     # And dates are dates, enums are their Chinese labels
     assert by_code["0042"][5] == dt.datetime(1985, 4, 2)
     assert by_code["0042"][3] == "专职心理健康教育教师"
+    # And the export's documents ran as the caller, on the audit record with the personal data they read
+    events = (await system_session.execute(select(AuditEvent).where(AuditEvent.operation_name == "Staff"))).scalars().all()
+    assert [(e.subject, e.personal_reads) for e in events] == [(f"user@{county.code}", 2)]
 
 
 async def test_a_school_cannot_export_its_siblings_data(api, system_session) -> None:  # type: ignore[no-untyped-def]
     # Given two sibling schools
-    tree, county, school, sibling = await arrange(api, system_session)
+    _, _, school, sibling = await arrange(api, system_session)
     # When one school asks for its sibling's staff, it is refused with nothing disclosed
     status, body = await export(api, f"/exports/staff.xlsx?tenant={sibling.code}", school)
     assert status == 404 and "李四" not in str(body)
@@ -104,7 +118,7 @@ async def test_a_school_cannot_export_its_siblings_data(api, system_session) -> 
 
 
 async def test_hotline_gap_school_and_station_lists(api, system_session) -> None:  # type: ignore[no-untyped-def]
-    tree, county, school, sibling = await arrange(api, system_session)
+    tree, county, school, _ = await arrange(api, system_session)
     # The county's hotline keeps its leading zero; its call counts are on the import sheet
     status, workbook = await export(api, f"/exports/hotlines.xlsx?tenant={county.code}", county)
     assert rows(workbook["热线"])[0][2] == "0797-8123456"
@@ -112,7 +126,7 @@ async def test_hotline_gap_school_and_station_lists(api, system_session) -> None
     # The gap list names the small room
     status, workbook = await export(api, f"/exports/gaps.xlsx?tenant={county.code}", county)
     gaps = rows(workbook.worksheets[0])
-    assert ("STATION_AREA_BELOW_STANDARD" in {r[4] for r in gaps if r[2] == school.code}), gaps
+    assert "STATION_AREA_BELOW_STANDARD" in {r[4] for r in gaps if r[2] == school.code}, gaps
     assert {r[2] for r in gaps} <= {s.code for s in tree.schools[county.code]}
     # The school list has every school of the county, codes as text
     status, workbook = await export(api, f"/exports/schools.xlsx?tenant={county.code}", county)
@@ -148,3 +162,39 @@ async def test_templates_have_two_header_rows_text_codes_and_drop_downs(api, kin
             assert sheet.column_dimensions[column.letter(index)].number_format == "@"
     if any(c.kind in ("choice", "bool") for c in spec.columns):
         assert sheet.data_validations.dataValidation
+
+
+async def test_a_school_exports_its_own_row_and_gaps(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    _, _, school, _ = await arrange(api, system_session)
+    status, workbook = await export(api, f"/exports/schools.xlsx?tenant={school.code}", school)
+    assert [(r[2], r[10]) for r in rows(workbook["学校名录"])] == [(school.code, 1200)]
+    status, workbook = await export(api, f"/exports/gaps.xlsx?tenant={school.code}", school)
+    assert status == 200
+    assert {r[2] for r in rows(workbook.worksheets[0])} == {school.code}
+    assert "STATION_AREA_BELOW_STANDARD" in {r[4] for r in rows(workbook.worksheets[0])}
+
+
+async def test_a_masked_export_is_masked_and_cannot_be_imported_back(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given a county viewer, whom the default policy shows descendants' staff masked
+    _, county, _, _ = await arrange(api, system_session)
+    response = await api.client.get(
+        f"/exports/staff.xlsx?tenant={county.code}", headers={"Authorization": f"Bearer {api.token_for(county, 'VIEWER')}"}
+    )
+    sheet = load_workbook(io.BytesIO(response.content))["教职工名册"]
+    exported = {r[1]: r for r in rows(sheet)}
+    # Then names are masked, phones and birth dates left out, and the sheet says so
+    assert exported["0042"][2] == "张**" and exported["0042"][5] is None and exported["0042"][6] is None
+    assert exported["0042"][-1] == "是"
+    # And importing that file back is refused cell by cell, writing nothing
+    operations = {
+        "query": "mutation ($t: String!, $f: Upload!) { dataImport(tenantCode: $t, file: $f) { created userErrors { code field } } }",
+        "variables": {"t": county.code, "f": None},
+    }
+    upload = await api.client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": '{"0": ["variables.f"]}'},
+        files={"0": ("staff.xlsx", response.content)},
+        headers={"Authorization": f"Bearer {api.token_for(county)}", "GraphQL-Require-Preflight": "1"},
+    )
+    payload = upload.json()["data"]["dataImport"]
+    assert {e["code"] for e in payload["userErrors"]} == {"MASKED_VALUE"} and payload["created"] == 0

@@ -49,13 +49,21 @@ async def test_upload_imports_reimport_changes_nothing_and_export_reads_back(api
     assert response.status_code == 200, response.text
     payload = response.json()["data"]["dataImport"]
     # Then three are created
-    assert (payload["kind"], payload["rows"], payload["created"], payload["updated"], payload["unchanged"]) == ("staff", 3, 3, 0, 0)
+    assert (payload["kind"], payload["rows"], payload["created"], payload["updated"], payload["unchanged"]) == (
+        "staff",
+        3,
+        3,
+        0,
+        0,
+    )
     assert payload["userErrors"] == []
     # And a second upload of the same file changes nothing
     again = (await upload(api, school, content)).json()["data"]["dataImport"]
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3)
     # And the export of the school's staff holds the three, staff numbers as text with their zeros
-    response = await api.client.get(f"/exports/staff.xlsx?tenant={school.code}", headers={"Authorization": f"Bearer {api.token_for(school)}"})
+    response = await api.client.get(
+        f"/exports/staff.xlsx?tenant={school.code}", headers={"Authorization": f"Bearer {api.token_for(school)}"}
+    )
     sheet = load_workbook(io.BytesIO(response.content))["教职工名册"]
     assert sorted(row[1] for row in sheet.iter_rows(min_row=3, values_only=True)) == ["001", "002", "003"]
     # And the export imports back unchanged (it is the template's sheet and columns)
@@ -97,3 +105,29 @@ async def test_multipart_needs_the_preflight_header_and_write_access(api, system
     response = await upload(api, school, content, roles=("VIEWER",))
     assert response.json()["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
     assert await staff_count(system_session) == 0
+
+
+async def test_a_malformed_multipart_request_is_a_clear_400(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    tree = await make_tree(system_session, counties=1, schools_per_county=1)
+    school = tree.all_schools()[0]
+    headers = {"Authorization": f"Bearer {api.token_for(school)}", "GraphQL-Require-Preflight": "1"}
+    operations = json.dumps({"query": IMPORT, "variables": {"tenant": school.code, "file": None}})
+    # The map names a file part the request does not have
+    response = await api.client.post(
+        "/graphql",
+        data={"operations": operations, "map": json.dumps({"0": ["variables.file"]})},
+        files={"1": ("a.xlsx", b"x")},
+        headers=headers,
+    )
+    assert response.status_code == 400 and "no such file" in response.json()["errors"][0]["message"]
+    # The map points at a variable that does not exist
+    response = await api.client.post(
+        "/graphql",
+        data={"operations": operations, "map": json.dumps({"0": ["variables.other"]})},
+        files={"0": ("a.xlsx", b"x")},
+        headers=headers,
+    )
+    assert response.status_code == 400 and "null variables" in response.json()["errors"][0]["message"]
+    # A file that is no workbook is a user error naming the file
+    payload = (await upload(api, school, b"not a workbook")).json()["data"]["dataImport"]
+    assert [e["code"] for e in payload["userErrors"]] == ["FILE_UNREADABLE"]

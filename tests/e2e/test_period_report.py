@@ -46,7 +46,16 @@ async def test_a_countys_report_prints_its_figures_its_schools_its_target_and_it
         assert body["data"]["stationCreate"]["userErrors"] == []
     due = dt.date(dt.date.today().year + 1, 12, 31).isoformat()
     body = await api.gql(
-        TARGET, {"input": {"scopeTenantId": encode_id("Tenant", county.id), "indicator": "STATION_COVERAGE", "value": 1.0, "dueDate": due}}, as_=county
+        TARGET,
+        {
+            "input": {
+                "scopeTenantId": encode_id("Tenant", county.id),
+                "indicator": "STATION_COVERAGE",
+                "value": 1.0,
+                "dueDate": due,
+            }
+        },
+        as_=county,
     )
     assert body["data"]["targetCreate"]["userErrors"] == []
     period = f"{current_school_year(dt.date.today())}SY"
@@ -65,7 +74,9 @@ async def test_a_countys_report_prints_its_figures_its_schools_its_target_and_it
     # And the county's station coverage with its numerator and denominator, as the API computes it
     assert (figures["numerator"], figures["denominator"]) == (2, 3)
     expected = f"{figures['value'] * 100:.1f}%"
-    assert f"STATION_COVERAGE{expected}{figures['numerator']:g}{figures['denominator']:g}" in text.replace(" ", "").replace("\n", "")
+    assert f"STATION_COVERAGE{expected}{figures['numerator']:g}{figures['denominator']:g}" in text.replace(" ", "").replace(
+        "\n", ""
+    )
     # And every school of the county, and the target's progress
     for school in schools:
         assert school.code in text and school.name in text

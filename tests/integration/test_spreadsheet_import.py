@@ -28,7 +28,13 @@ TODAY = dt.date(2026, 3, 15)
 
 
 def principal_for(tenant: Tenant) -> Principal:
-    return Principal(subject=f"clerk@{tenant.code}", tenant_id=tenant.id, tenant_path=tenant.path, tenant_kind=tenant.kind, roles=frozenset({"ADMIN"}))
+    return Principal(
+        subject=f"clerk@{tenant.code}",
+        tenant_id=tenant.id,
+        tenant_path=tenant.path,
+        tenant_kind=tenant.kind,
+        roles=frozenset({"ADMIN"}),
+    )
 
 
 async def run_import(sessionmaker, tenant: Tenant, content: bytes, *, as_: Tenant | None = None):  # type: ignore[no-untyped-def]
@@ -48,7 +54,9 @@ async def count(system_session, model) -> int:  # type: ignore[no-untyped-def]
     return (await system_session.execute(select(func.count()).select_from(model))).scalar_one()
 
 
-async def test_one_bad_cell_writes_nothing_then_the_good_file_writes_and_a_reimport_changes_nothing(sessionmaker, system_session) -> None:  # type: ignore[no-untyped-def]
+async def test_one_bad_cell_writes_nothing_then_the_good_file_writes_and_a_reimport_changes_nothing(
+    sessionmaker, system_session
+) -> None:  # type: ignore[no-untyped-def]
     # Given a county with two schools
     tree = await make_tree(system_session, counties=1, schools_per_county=2)
     county = tree.counties[0]
@@ -165,9 +173,11 @@ async def test_stations_and_training_import_and_reimport(sessionmaker, system_se
     changed = await run_import(sessionmaker, county, filled("stations", [stations[0], {**stations[1], "area_m2": 16}]))
     assert (changed.updated, changed.unchanged) == (1, 1)
     area = (await system_session.execute(select(Station.area_m2).where(Station.tenant_id == second.id))).scalar_one()
-    assert area == Decimal("16")
+    assert area == Decimal(16)
     # Training: the county's session, attended by teachers of both schools
-    await run_import(sessionmaker, county, filled("staff", [teacher("0001", unit_code=first.code), teacher("0002", unit_code=second.code)]))
+    await run_import(
+        sessionmaker, county, filled("staff", [teacher("0001", unit_code=first.code), teacher("0002", unit_code=second.code)])
+    )
     session_cells = {"programme": "心理健康教育教师培训", "level": "县级", "year": 2025, "session": "第一期",
                      "starts_on": dt.date(2025, 10, 10), "ends_on": dt.date(2025, 10, 12), "hours": 16, "credits": 2}  # fmt: skip
     rows = [{**session_cells, "unit_code": first.code, "staff_code": "0001", "credits_awarded": 2},
@@ -176,7 +186,7 @@ async def test_stations_and_training_import_and_reimport(sessionmaker, system_se
     assert result.created == 4  # the programme, the session and two attendances
     assert (await run_import(sessionmaker, county, filled("training", rows))).unchanged == 2
     owners = dict((await system_session.execute(select(TrainingAttendance.tenant_id, TrainingAttendance.credits_awarded))).all())
-    assert owners == {first.id: Decimal("2"), second.id: Decimal("0")}
+    assert owners == {first.id: Decimal(2), second.id: Decimal(0)}
     assert await count(system_session, TrainingSession) == 1
     # A teacher not on any roster is named
     with pytest.raises(ImportRejected) as rejected:
