@@ -161,3 +161,22 @@ def test_the_language_switches_to_english(page: Any, api: Any, served: Any) -> N
     page.get_by_role("link", name="Gap list").wait_for()
     page.get_by_test_id("lang").click()
     page.get_by_role("link", name="差距清单").wait_for()
+
+
+def test_a_county_returns_a_report_with_a_reason(page: Any, api: Api, served: Any) -> None:
+    _, _, _, sibling = demo_tree(api)
+    period = str(live_years(dt.date.today())[-1])
+    submitted = api.query(sibling, "mutation ($input: ReportSubmitInput!) { reportSubmit(input: $input) { userErrors { message } } }", input={"period": period})
+    assert submitted["reportSubmit"]["userErrors"] == []
+    sign_in(page, served.base, "COUNTY", "ADMIN")
+    page.goto(f"{served.base}/approvals?period={period}")
+    # Returning without a reason is refused with the API's message, and nothing changes
+    page.get_by_test_id(f"return-{sibling}").click()
+    page.locator('[data-testid="approval-status"] .error').wait_for()
+    assert api.query(sibling, REPORT, code=sibling, period=period)["tenant"]["report"]["state"] == "SUBMITTED"
+    # With a reason, the report goes back to the school with it
+    page.get_by_test_id(f"reason-{sibling}").fill("辅导站开放时间请按周填报")
+    page.get_by_test_id(f"return-{sibling}").click()
+    page.locator('[data-testid="approval-status"] .ok').wait_for()
+    returned = api.query(sibling, "query ($code: String!, $period: String!) { tenant(code: $code) { report(period: $period) { state returnReason } } }", code=sibling, period=period)
+    assert returned["tenant"]["report"] == {"state": "RETURNED", "returnReason": "辅导站开放时间请按周填报"}
