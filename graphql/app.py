@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import orjson
 from opentelemetry import trace
 from opentelemetry.propagate import extract
 from opentelemetry.trace import SpanKind
@@ -38,6 +39,7 @@ from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
+from runxin.graphql.response_cache import CachedAnswer, ResponseCache, key_size
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.platform.config import Settings
@@ -81,6 +83,8 @@ class Runtime:
     trusted_documents: dict[str, str] = field(default_factory=dict)
     # The token endpoint and the bureau's OIDC verifier (graphql/identity.py), set at start-up.
     identity: Identity | None = None
+    # Answers kept per caller and data version (graphql/response_cache.py); None when turned off.
+    response_cache: ResponseCache | None = None
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -206,6 +210,11 @@ async def _execute_in_span(
         db=RequestDatabase(runtime.sessionmaker, principal),
         forget_principals=runtime.tenant_places.clear,
     )
+    cache = runtime.response_cache
+    key = await cache.key(payload, principal) if cache is not None and principal is not None else None
+    cached = cache.get(key) if cache is not None and key is not None else None
+    if cached is not None:
+        context.audit = cached.audit.replay()
     record = functools.partial(
         record_operation,
         runtime.sessionmaker,
@@ -217,8 +226,10 @@ async def _execute_in_span(
         trace_id=trace_id,
         trust_proxy=runtime.settings.trust_proxy,
     )
+    if cached is not None:
+        return await record(_answer_again(runtime, cached, context))
     try:
-        response = await _run(runtime, request, payload, context)
+        response = await _run(runtime, request, payload, context, key)
     except (InvalidOperationTypeError, CannotGetOperationTypeError):
         context.audit.outcome = "refused"
         await record(Response(status_code=400))
@@ -226,7 +237,9 @@ async def _execute_in_span(
     return await record(response)
 
 
-async def _run(runtime: Runtime, request: Request, payload: dict[str, Any], context: Context) -> Response:
+async def _run(
+    runtime: Runtime, request: Request, payload: dict[str, Any], context: Context, cache_key: tuple[Any, ...] | None
+) -> Response:
     query, variables = payload["query"], payload.get("variables")
     db = context.db
     allowed = (OperationType.QUERY,) if request.method == "GET" else (OperationType.QUERY, OperationType.MUTATION)
@@ -250,18 +263,52 @@ async def _run(runtime: Runtime, request: Request, payload: dict[str, Any], cont
     finally:
         await db.close()
     note_outcome(context.audit, result.errors)
-    body: dict[str, Any] = {"data": result.data}
+    data = orjson.dumps(result.data)
+    errors = None
     if result.errors:
-        body["errors"] = [
-            {**error.formatted, "extensions": {**(error.extensions or {}), **error_extensions(error)}} for error in result.errors
-        ]
-    if result.extensions:
-        body["extensions"] = result.extensions
+        errors = [{**error.formatted, "extensions": {**(error.extensions or {}), **error_extensions(error)}} for error in result.errors]
     status = 200 if result.data is not None or not result.errors else 400
     headers: dict[str, str] = {}
     if context.cost is not None and context.cost.refused == "RATE_LIMITED":
         status, headers = 429, {"Retry-After": str(context.cost.retry_after_seconds)}
-    return JSONResponse(body, status_code=status, headers=headers)
+    elif cache_key is not None and errors is None and context.audit.operation_type == "query" and context.measured_cost is not None:
+        answer = CachedAnswer(
+            data=data,
+            cost=context.measured_cost,
+            operation_type=context.audit.operation_type,
+            operation_name=context.audit.operation_name,
+            audit=context.audit.replay(),
+            key_size=key_size(cache_key),
+        )
+        runtime.response_cache.put(cache_key, answer)  # type: ignore[union-attr]
+    return _graphql_response(data, errors, result.extensions, status, headers)
+
+
+def _answer_again(runtime: Runtime, cached: CachedAnswer, context: Context) -> Response:
+    """A cached answer, charged to the caller's bucket like the execution it stands for."""
+    limiter = runtime.schema.cost_limiter
+    outcome = context.cost = limiter.admit(cached.cost, context.principal)
+    extensions = {"cost": outcome.report()}
+    if outcome.refused:
+        context.audit.outcome = "error"
+        refused = limiter.refusal(cached.cost, outcome)
+        errors = [{"message": refused.message, "extensions": {**refused.extensions, "code": refused.code}}]
+        return _graphql_response(b"null", errors, extensions, 429, {"Retry-After": str(outcome.retry_after_seconds)})
+    context.audit.outcome = "ok"
+    return _graphql_response(cached.data, None, extensions, 200, {})
+
+
+def _graphql_response(
+    data: bytes, errors: list[dict[str, Any]] | None, extensions: dict[str, Any] | None, status: int, headers: dict[str, str]
+) -> Response:
+    # The data part is spliced in as bytes, so a cached answer is not serialised again.
+    parts = [b'{"data":', data]
+    if errors:
+        parts += [b',"errors":', orjson.dumps(errors)]
+    if extensions:
+        parts += [b',"extensions":', orjson.dumps(extensions)]
+    parts.append(b"}")
+    return Response(b"".join(parts), status_code=status, headers=headers, media_type="application/json")
 
 
 async def healthz(request: Request) -> Response:
@@ -284,6 +331,10 @@ def create_app(settings: Settings) -> Starlette:
             trusted_documents=load_trusted_documents(settings.trusted_documents_file),
         )
         app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens)
+        if settings.response_cache_mb:
+            app.state.runtime.response_cache = ResponseCache(
+                engine, max_bytes=settings.response_cache_mb * 1_000_000, ttl_seconds=settings.response_cache_seconds
+            )
         # Objects made at start-up live for the whole process: keep them out of the collector's
         # generations so full collections stay short (cut p99 latency 2-3x in measurements).
         gc.collect()

@@ -105,6 +105,8 @@ class Context:
     # What the request cost (a runxin.graphql.cost.CostOutcome), set before execution: the endpoint
     # answers 429 with Retry-After when it says RATE_LIMITED.
     cost: Any = None
+    # The document's measured runxin.graphql.cost.Cost, kept with a cached answer to charge it again.
+    measured_cost: Any = None
     # Drops the server's cached principals (tenant places, city rules) after a change to them; other
     # server processes see the change when their cache entry expires (30 s).
     forget_principals: Callable[[], None] = lambda: None

@@ -349,6 +349,7 @@ class QueryCost(SchemaExtension):
         self.outcome = self.limiter.admit(cost, _principal_of(context.context))
         if context.context is not None and hasattr(context.context, "cost"):
             context.context.cost = self.outcome
+            context.context.measured_cost = cost
         if self.outcome.refused:
             refused = self.limiter.refusal(cost, self.outcome)
             # A result set before execution means graphql-core never runs: no resolver, no SQL.

@@ -117,10 +117,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions.append(lambda: QueryCost(limiter))
     if not settings.introspection:
         extensions.append(DisableIntrospection)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         types=EXTRA_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.production),
     )
+    # Answers from the response cache are charged to the same buckets (graphql/app.py).
+    schema.cost_limiter = limiter
+    return schema

@@ -67,6 +67,10 @@ class Settings:
     worker_threads: int = 4
     # Prefix of the chain's queue names, for deployments (or test runs) sharing one broker.
     queue_namespace: str = ""
+    # The response cache (runxin.graphql.response_cache): its size, how long an answer is kept at
+    # most (a write invalidates it at once whatever this says), and 0 MB turns it off.
+    response_cache_mb: int = 64
+    response_cache_seconds: float = 300.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -142,6 +146,8 @@ class Settings:
             oidc_jwks_cache_seconds=read("RUNXIN_OIDC_JWKS_CACHE_SECONDS", int, 300),
             oidc_jwks_min_refetch_seconds=read("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS", int, 30),
             public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
+            response_cache_mb=read("RUNXIN_RESPONSE_CACHE_MB", int, 64),
+            response_cache_seconds=read("RUNXIN_RESPONSE_CACHE_SECONDS", float, 300.0),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -189,6 +195,10 @@ class Settings:
             raise ConfigurationError("RUNXIN_OIDC_JWKS_CACHE_SECONDS must be between 10 and 86400.")
         if not 1 <= self.oidc_jwks_min_refetch_seconds <= 3600:
             raise ConfigurationError("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS must be between 1 and 3600.")
+        if not 0 <= self.response_cache_mb <= 65_536:
+            raise ConfigurationError("RUNXIN_RESPONSE_CACHE_MB must be between 0 (off) and 65536.")
+        if not 1 <= self.response_cache_seconds <= 86_400:
+            raise ConfigurationError("RUNXIN_RESPONSE_CACHE_SECONDS must be between 1 and 86400.")
         if not 0.1 <= self.sweep_seconds <= 3600:
             raise ConfigurationError("RUNXIN_SWEEP_SECONDS must be between 0.1 and 3600.")
         if not 1 <= self.worker_threads <= 64:

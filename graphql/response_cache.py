@@ -1,0 +1,89 @@
+"""The response cache: a query's answer kept per caller and per version of the data it was read from.
+
+A dashboard polls the same document over and over, and a bureau's data changes a few times a day;
+computing the same answer again is most of the read path's cost. An answer is kept under
+
+    (document, operation name, variables, the principal, the data version it can see, today)
+
+- the principal whole (subject, client, tenant, roles, scopes and the disclosure rules in force):
+  whatever decides scoping, masking, suppression and field permissions is part of the key, so an
+  answer is never given to anyone whose answer could differ;
+- the data version (platform/dataversion.py), read from the database before the query runs: every
+  committed write that can change what this principal sees moves it, in every server process, so a
+  write invalidates exactly (a sibling's write does not), and read-your-writes holds;
+- today's date: the default school year, entry-window lateness and target standing depend on it.
+
+Only answers without errors of query operations are kept, and none of a document that mentions
+`auditEvents` (the audit log grows with every request, this one included). A hit still goes through
+everything around execution: the principal is checked, the cost is charged to the caller's bucket
+(the stored cost of the same document and variables), and the audit event is written with the same
+disclosures the first execution recorded. Entries live at most `RUNXIN_RESPONSE_CACHE_SECONDS` and
+the cache holds at most `RUNXIN_RESPONSE_CACHE_MB` of answers (least recently used go first); it is
+per process, and its correctness does not depend on that: the version is in the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cachetools import TTLCache
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from runxin.platform.audit.collector import AuditCollector
+from runxin.platform.dataversion import reader_statement, reader_version
+from runxin.tenants.principal import Principal
+
+UNCACHED_MENTIONS = ("auditEvents",)
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    data: bytes  # the answer's `data`, serialised
+    cost: Any  # the document's measured runxin.graphql.cost.Cost, charged again on every hit
+    operation_type: str | None
+    operation_name: str | None
+    audit: AuditCollector  # what the first execution disclosed, replayed into each hit's audit event
+    key_size: int  # bytes the key holds (the document above all)
+
+
+class ResponseCache:
+    def __init__(self, engine: AsyncEngine, *, max_bytes: int, ttl_seconds: float) -> None:
+        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._entries: TTLCache[Any, CachedAnswer] = TTLCache(maxsize=max_bytes, ttl=ttl_seconds, getsizeof=_size)
+        self.hits = 0
+        self.misses = 0
+
+    async def key(self, payload: dict[str, Any], principal: Principal) -> tuple[Any, ...] | None:
+        """The key of this request's answer, or None when it must not be cached."""
+        document = payload.get("query")
+        if not isinstance(document, str) or any(word in document for word in UNCACHED_MENTIONS):
+            return None
+        variables = payload.get("variables")
+        canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
+        async with self._engine.connect() as connection:
+            rows = (await connection.execute(reader_statement(principal.tenant_path))).all()
+        version = reader_version(principal.tenant_path, rows)
+        return (document, payload.get("operationName"), canonical, principal, version, dt.date.today())
+
+    def get(self, key: tuple[Any, ...]) -> CachedAnswer | None:
+        found = self._entries.get(key)
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, key: tuple[Any, ...], answer: CachedAnswer) -> None:
+        if _size(answer) <= self._entries.maxsize:
+            self._entries[key] = answer
+
+
+def key_size(key: tuple[Any, ...]) -> int:
+    return len(key[0]) + len(key[2]) + 256
+
+
+def _size(answer: CachedAnswer) -> int:
+    return len(answer.data) + answer.key_size
