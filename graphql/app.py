@@ -35,6 +35,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from runxin.graphql.audit.recording import note_outcome, record_operation, trace_id_of
+from runxin.graphql.audit.writer import AuditWriter
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.hygiene import RequestRefused, check_request
@@ -85,6 +86,8 @@ class Runtime:
     identity: Identity | None = None
     # Answers kept per caller and data version (graphql/response_cache.py); None when turned off.
     response_cache: ResponseCache | None = None
+    # Every operation's audit event goes through it (group commit, graphql/audit/writer.py).
+    audit_writer: AuditWriter | None = None
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -217,7 +220,7 @@ async def _execute_in_span(
         context.audit = cached.audit.replay()
     record = functools.partial(
         record_operation,
-        runtime.sessionmaker,
+        runtime.audit_writer,
         request,
         principal,
         context.audit,
@@ -331,9 +334,13 @@ def create_app(settings: Settings) -> Starlette:
             trusted_documents=load_trusted_documents(settings.trusted_documents_file),
         )
         app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens)
+        app.state.runtime.audit_writer = AuditWriter(engine)
+        app.state.runtime.audit_writer.start()
         if settings.response_cache_mb:
             app.state.runtime.response_cache = ResponseCache(
-                engine, max_bytes=settings.response_cache_mb * 1_000_000, ttl_seconds=settings.response_cache_seconds
+                make_engine(settings.database_url, pool_size=4, pre_ping=False),
+                max_bytes=settings.response_cache_mb * 1_000_000,
+                ttl_seconds=settings.response_cache_seconds,
             )
         # Objects made at start-up live for the whole process: keep them out of the collector's
         # generations so full collections stay short (cut p99 latency 2-3x in measurements).
@@ -342,6 +349,9 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            await app.state.runtime.audit_writer.stop()
+            if app.state.runtime.response_cache is not None:
+                await app.state.runtime.response_cache.close()
             if app.state.runtime.identity.oidc is not None:
                 await app.state.runtime.identity.oidc.jwks.aclose()
             await engine.dispose()

@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 from cachetools import TTLCache
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from runxin.platform.audit.collector import AuditCollector
@@ -51,6 +52,8 @@ class CachedAnswer:
 
 class ResponseCache:
     def __init__(self, engine: AsyncEngine, *, max_bytes: int, ttl_seconds: float) -> None:
+        # An engine of its own without the pool's pre-ping: the look-up is one round trip, retried
+        # once on a connection the database dropped.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._entries: TTLCache[Any, CachedAnswer] = TTLCache(maxsize=max_bytes, ttl=ttl_seconds, getsizeof=_size)
         self.hits = 0
@@ -63,10 +66,22 @@ class ResponseCache:
             return None
         variables = payload.get("variables")
         canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
-        async with self._engine.connect() as connection:
-            rows = (await connection.execute(reader_statement(principal.tenant_path))).all()
-        version = reader_version(principal.tenant_path, rows)
+        version = await self._version(principal.tenant_path)
         return (document, payload.get("operationName"), canonical, principal, version, dt.date.today())
+
+    async def _version(self, path: str) -> tuple[int, ...]:
+        for attempt in (1, 2):
+            try:
+                async with self._engine.connect() as connection:
+                    rows = (await connection.execute(reader_statement(path))).all()
+                return reader_version(path, rows)
+            except DBAPIError as exc:
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        await self._engine.dispose()
 
     def get(self, key: tuple[Any, ...]) -> CachedAnswer | None:
         found = self._entries.get(key)

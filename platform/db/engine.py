@@ -10,11 +10,14 @@ from sqlalchemy.orm import Session
 WRITE_TRANSACTION = "write_transaction"
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, statement_timeout_ms: int | None = None) -> AsyncEngine:
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, statement_timeout_ms: int | None = None, pre_ping: bool = True
+) -> AsyncEngine:
     """Create the async engine for a database URL, with per-dialect settings that matter.
 
     `statement_timeout_ms` bounds each statement on PostgreSQL (the API sets it; seeding and
-    migrations do not).
+    migrations do not). `pre_ping` checks each connection taken from the pool with a round trip of
+    its own; callers that retry a statement on a dropped connection may save it.
     """
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
@@ -25,7 +28,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, statement_
             echo=echo,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            pool_pre_ping=pre_ping,
             # Read paths re-run the same statements; asyncpg's prepared-statement cache pays off.
             connect_args={
                 "server_settings": {

@@ -13,9 +13,6 @@ RLS_SCOPE_PREFIX = "SELECT set_config('runxin.tenant_path'"
 AUDIT_INSERT_PREFIX = "INSERT INTO audit_event"
 # ... and the setting that lets an institutional read's audit transaction skip the WAL flush wait.
 AUDIT_SETUP = "SET LOCAL synchronous_commit = off"
-# The response cache's look-up of the caller's data version (graphql/response_cache.py): a constant
-# one statement per signed-in operation, before anything of the query runs.
-DATA_VERSION_LOOKUP = "SELECT data_version."
 
 
 async def warm_up(api: Any, *tenants: Any) -> None:
@@ -40,7 +37,7 @@ class StatementCounter:
             return
         # The row-level-security scope sent at each PostgreSQL transaction's start (tenants/scoping.py)
         # is transaction setup too, and has no SQLite counterpart.
-        if statement.startswith((RLS_SCOPE_PREFIX, AUDIT_INSERT_PREFIX, AUDIT_SETUP, DATA_VERSION_LOOKUP)):
+        if statement.startswith((RLS_SCOPE_PREFIX, AUDIT_INSERT_PREFIX, AUDIT_SETUP)):
             return
         self.count += 1
         self.statements.append(statement)
