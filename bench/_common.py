@@ -93,7 +93,9 @@ def sample_codes(url: str) -> tuple[str, str]:
         try:
             async with make_sessionmaker(engine, ScopedSession)() as session:
                 as_system(session, "benchmark")
-                city = (await session.execute(select(Tenant).where(Tenant.kind == "CITY").order_by(Tenant.code).limit(1))).scalar_one()
+                city = (
+                    await session.execute(select(Tenant).where(Tenant.kind == "CITY").order_by(Tenant.code).limit(1))
+                ).scalar_one()
                 school = aliased(Tenant)
                 county = (
                     await session.execute(

@@ -149,16 +149,29 @@ FROM postgraphile_bench.tenant t WHERE t.code = $5
 
 
 @dataclass(frozen=True)
+class StationPick:
+    """A station Q4 writes: its UUID, its Runxin global id, and the two weekly hours it alternates
+    between (both at least 8, so the write changes the record and never a figure)."""
+
+    school: str  # the code of the school that owns it (its DATA_OFFICER writes it)
+    id: str
+    gid: str
+    hours: tuple[float, float]
+
+
+@dataclass(frozen=True)
 class Sample:
-    """The tenants and figures the queries are asked about."""
+    """The tenants and records the queries are asked about."""
 
     city: str
     county: str
-    school: str
+    school: str  # Q3's school; Q4 writes its station first
     year: int
-    station_id: str  # the school's station (a UUID), written by Q4
-    station_gid: str  # its Runxin global id
-    hours: tuple[float, float]  # Q4 alternates the station's weekly hours between these (both sides of no threshold)
+    stations: tuple[StationPick, ...]  # Q4 writes these in turn (schools of the county), not one hot row
+
+    def q4_writes(self) -> list[tuple[StationPick, float]]:
+        """The writes of Q4 in order: every station to its first value, then every one back."""
+        return [(station, station.hours[r]) for r in (0, 1) for station in self.stations]
 
 
 def _num(value: Any) -> float | None:
@@ -274,7 +287,9 @@ def q3_pgl(data: dict) -> tuple:
 
 def q3_sql(doc: dict) -> tuple:
     c = doc["creditSummary"]
-    credits = None if c is None else (c["teachers"], _num(c["credits_total"]), _num(c["credits_per_teacher"]), c["teachers_trained"])
+    credits = (
+        None if c is None else (c["teachers"], _num(c["credits_total"]), _num(c["credits_per_teacher"]), c["teachers_trained"])
+    )
     return (
         doc["code"],
         doc["name"],
@@ -313,7 +328,7 @@ def runxin_variables(sample: Sample) -> dict[str, dict]:
     }
 
 
-def q4_write_variables(sample: Sample, hours: float, runxin: bool) -> dict:
+def q4_write_variables(station: StationPick, hours: float, runxin: bool) -> dict:
     if runxin:
-        return {"id": sample.station_gid, "hours": hours}
-    return {"id": sample.station_id, "hours": f"{hours:.1f}"}
+        return {"id": station.gid, "hours": hours}
+    return {"id": station.id, "hours": f"{hours:.1f}"}

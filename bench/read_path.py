@@ -38,11 +38,9 @@ query ($code: String!) {
 """
 
 
-
-
-
-
-async def measure(client: httpx.AsyncClient, query: str, variables: dict, token: str, requests: int, concurrency: int) -> tuple[float, list[float]]:
+async def measure(
+    client: httpx.AsyncClient, query: str, variables: dict, token: str, requests: int, concurrency: int
+) -> tuple[float, list[float]]:
     latencies: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(requests):
@@ -62,8 +60,6 @@ async def measure(client: httpx.AsyncClient, query: str, variables: dict, token:
     started = time.perf_counter()
     await asyncio.gather(*(client_loop() for _ in range(concurrency)))
     return time.perf_counter() - started, latencies
-
-
 
 
 async def run(base_url: str, city: str, county: str, tokens: dict[str, str], requests: int, concurrency: int) -> None:
@@ -98,7 +94,9 @@ def main() -> None:
         "county": runxin("token", "--tenant", county, "--role", "VIEWER", env=env),
     }
     port = free_port()
-    server = subprocess.Popen([runxin_exe(), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [runxin_exe(), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, server)
