@@ -235,6 +235,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=10, help="concurrent connections (default 10)")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds per server and query first")
     parser.add_argument("--only", default=",".join(QUERIES), help="queries to run, e.g. Q1,Q3")
+    parser.add_argument(
+        "--runxin-role",
+        choices=("app", "owner"),
+        default="app",
+        help="app (default): Runxin connects as a login role in runxin_app, under row-level security, as in production; "
+        "owner: as the --database-url user (a superuser bypasses row-level security, as PostGraphile here does)",
+    )
     parser.add_argument("--no-all-cores", action="store_true", help="skip the all-cores section")
     parser.add_argument("--no-floor", action="store_true", help="skip the raw-SQL floor")
     args = parser.parse_args(argv)
@@ -259,10 +266,10 @@ def main(argv: list[str] | None = None) -> None:
     owner_env = runxin_env(args.database_url, data_dir, RUNXIN_TOKEN_TTL_SECONDS="3600")
     print(migrate_and_seed(owner_env, "province"))
     asyncio.run(apply_pgl_schema(args.dsn))
-    app_url = asyncio.run(app_role_url(args.dsn, args.database_url))
-    # Runxin runs as production does: a login role in runxin_app, under row-level security. Every
-    # request is still costed; the per-principal bucket is raised so the load is never rate-limited.
-    env = runxin_env(app_url, data_dir, RUNXIN_COST_BUCKET="10000000", RUNXIN_COST_PER_SECOND="1000000")
+    # By default Runxin runs as production does: a login role in runxin_app, under row-level security.
+    # Every request is still costed; the per-principal bucket is raised so the load is never rate-limited.
+    serve_url = asyncio.run(app_role_url(args.dsn, args.database_url)) if args.runxin_role == "app" else args.database_url
+    env = runxin_env(serve_url, data_dir, RUNXIN_COST_BUCKET="10000000", RUNXIN_COST_PER_SECOND="1000000")
     sample = asyncio.run(pick_sample(args.dsn))
     tokens = Tokens(
         city=runxin("token", "--tenant", sample.city, "--role", "VIEWER", env=owner_env),
@@ -271,7 +278,7 @@ def main(argv: list[str] | None = None) -> None:
         schools={s.id: runxin("token", "--tenant", s.school, "--role", "DATA_OFFICER", env=owner_env) for s in sample.stations},
     )
     print(f"city {sample.city}, county {sample.county}, school {sample.school}, school year {sample.year}")
-    facts = asyncio.run(environment_facts(args.dsn))
+    facts = asyncio.run(environment_facts(args.dsn, serve_url.replace("postgresql+asyncpg://", "postgresql://", 1)))
     figures = Figures()
     started = dt.datetime.now(dt.UTC)
     try:

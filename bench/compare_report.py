@@ -59,7 +59,21 @@ def _versions() -> dict[str, str]:
     }
 
 
-async def environment_facts(dsn: str) -> dict[str, str]:
+async def _role_of(dsn: str) -> str:
+    connection = await asyncpg.connect(dsn)
+    try:
+        row = await connection.fetchrow(
+            "SELECT current_user AS name, rolsuper OR rolbypassrls AS bypasses FROM pg_roles WHERE rolname = current_user"
+        )
+    finally:
+        await connection.close()
+    rls = "which bypasses row-level security" if row["bypasses"] else "under row-level security"
+    return f"{row['name']}, {rls}"
+
+
+async def environment_facts(dsn: str, runxin_dsn: str) -> dict[str, str]:
+    """What the report says about the machine, the database, the versions and the roles."""
+    pgl_role, runxin_role = await _role_of(dsn), await _role_of(runxin_dsn)
     connection = await asyncpg.connect(dsn)
     try:
         server = await connection.fetchval("SHOW server_version")
@@ -68,14 +82,13 @@ async def environment_facts(dsn: str) -> dict[str, str]:
             "SELECT (SELECT count(*) FROM tenant) AS tenants, (SELECT count(*) FROM staff) AS staff, "
             "(SELECT count(*) FROM aggregate) AS figures"
         )
-        user = await connection.fetchval("SELECT current_user")
     finally:
         await connection.close()
     return {
         "machine": f"{_cpu_model()}, {os.cpu_count()} cores, {_memory_gib():.0f} GiB, {platform.system()} {platform.release()}",
         "postgresql": f"PostgreSQL {server} on the same machine",
         "database": f"{size}: {counts['tenants']:,} tenants, {counts['staff']:,} staff, {counts['figures']:,} stored figures",
-        "pgl_user": user,
+        "roles": f"Runxin connects as {runxin_role}; PostGraphile connects as {pgl_role}",
         **_versions(),
     }
 
@@ -92,10 +105,6 @@ def print_report(figures: Any, facts: dict[str, str], args: Any, sample: Any, st
         f"{facts['wrk']} on the same machine, {args.connections} connections, {args.repetitions} x {args.duration:g} s "
         f"per server and query, interleaved A B A B after {args.warmup:g} s of warm-up"
     )
-    roles = (
-        "Runxin connects as a member of runxin_app (row-level security enforced, as in production); "
-        f"PostGraphile connects as {facts['pgl_user']}, which bypasses row-level security"
-    )
     lines = [
         ("machine", facts["machine"]),
         ("database", f"{facts['postgresql']}; {facts['database']}"),
@@ -103,7 +112,7 @@ def print_report(figures: Any, facts: dict[str, str], args: Any, sample: Any, st
         ("PostGraphile", facts["postgraphile"]),
         ("load", load),
         ("one core each", "each server one process pinned to CPU 0 (taskset), wrk pinned to CPU 1; PostgreSQL unpinned"),
-        ("roles", roles),
+        ("roles", facts["roles"]),
         ("Runxin's extra work", "per request: token check, cost accounting, disclosure checks, one audit row written"),
         ("sample", f"city {sample.city}, county {sample.county}, school {sample.school}, school year {sample.year}"),
         ("Q4", "a station write as the school and the county's figure read back, in pairs per second; p50/p99 per request"),
