@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-all bench schema clean
+.PHONY: demo test test-all bench bench-compare schema clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/read_path.py
+
+# Runxin beside PostGraphile v5 over one PostgreSQL database (bench/compare.py; needs wrk and npm).
+bench-compare: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk || { echo "install wrk (Debian: apt-get install wrk)"; exit 1; }
+	$(BIN)/python bench/compare.py $(ARGS)
 
 schema: $(STAMP)
 	$(BIN)/runxin schema --output schema.graphql
