@@ -56,6 +56,9 @@ class ResponseCache:
         # once on a connection the database dropped.
         self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._entries: TTLCache[Any, CachedAnswer] = TTLCache(maxsize=max_bytes, ttl=ttl_seconds, getsizeof=_size)
+        # The newest key of each (document, variables, principal): versions only grow, so an answer
+        # of an older version can never be asked for again and is dropped when a newer one is kept.
+        self._newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -92,8 +95,20 @@ class ResponseCache:
         return found
 
     def put(self, key: tuple[Any, ...], answer: CachedAnswer) -> None:
-        if _size(answer) <= self._entries.maxsize:
-            self._entries[key] = answer
+        if _size(answer) > self._entries.maxsize:
+            return
+        base = key[:4]
+        older = self._newest.get(base)
+        if older is not None and older != key:
+            self._entries.pop(older, None)
+        self._entries[key] = answer
+        self._newest[base] = key
+        if len(self._newest) > 2 * len(self._entries) + 1024:
+            # Entries also leave by age and size: forget the bases whose answers are gone.
+            self._newest = {b: k for b, k in self._newest.items() if k in self._entries}
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def key_size(key: tuple[Any, ...]) -> int:

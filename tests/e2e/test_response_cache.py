@@ -157,3 +157,23 @@ async def test_cached_answers_equal_uncached_ones_after_random_writes(api, uncac
         assert cached.json().get("data") == fresh.json().get("data"), (step, reader.code, role, document)
         checked += 1
     assert checked > 10 and hits > 0  # the sequence exercised the cache, not only its misses
+
+
+async def test_an_answer_superseded_by_a_newer_version_is_dropped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from runxin.graphql.response_cache import CachedAnswer, ResponseCache
+    from runxin.platform.audit.collector import AuditCollector
+    from runxin.platform.db.engine import make_engine
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    cache = ResponseCache(engine, max_bytes=1_000_000, ttl_seconds=60)
+    answer = CachedAnswer(b"{}", None, "query", None, AuditCollector(), 300)
+    old, new, other = ("q", None, b"", "p", (0, 1), "d"), ("q", None, b"", "p", (0, 2), "d"), ("q", None, b"", "p2", (0, 1), "d")
+    # Given an answer of version (0, 1), and one of another principal
+    cache.put(old, answer)
+    cache.put(other, answer)
+    # When the same document's answer of version (0, 2) is kept
+    cache.put(new, answer)
+    # Then the older one is gone (it can never be asked for again), the other principal's stays
+    assert cache.get(old) is None and cache.get(new) is answer and cache.get(other) is answer
+    assert len(cache) == 2
+    await cache.close()
