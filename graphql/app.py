@@ -40,7 +40,7 @@ from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
-from runxin.graphql.response_cache import CachedAnswer, ResponseCache, key_size
+from runxin.graphql.response_cache import CachedAnswer, ResponseCache, VersionReader, key_size
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.platform.config import Settings
@@ -338,7 +338,7 @@ def create_app(settings: Settings) -> Starlette:
         app.state.runtime.audit_writer.start()
         if settings.response_cache_mb:
             app.state.runtime.response_cache = ResponseCache(
-                make_engine(settings.database_url, pool_size=4, pre_ping=False),
+                VersionReader(settings.database_url),
                 max_bytes=settings.response_cache_mb * 1_000_000,
                 ttl_seconds=settings.response_cache_seconds,
             )

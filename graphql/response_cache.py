@@ -28,13 +28,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import orjson
 from cachetools import TTLCache
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from runxin.platform.audit.collector import AuditCollector
-from runxin.platform.dataversion import reader_statement, reader_version
+from runxin.platform.dataversion import READER_SQL_POSTGRESQL, reader_ids, reader_statement, reader_version
+from runxin.platform.db.engine import make_engine
 from runxin.tenants.principal import Principal
 
 UNCACHED_MENTIONS = ("auditEvents",)
@@ -50,11 +53,53 @@ class CachedAnswer:
     key_size: int  # bytes the key holds (the document above all)
 
 
+class VersionReader:
+    """Looks up the data version of a reader, one round trip per request (retried once on a
+    connection the database dropped). On PostgreSQL through asyncpg's own pool and a prepared
+    statement; elsewhere through an engine of its own."""
+
+    def __init__(self, database_url: str) -> None:
+        self._url = make_url(database_url)
+        self._pool: asyncpg.Pool | None = None
+        self._engine: AsyncEngine | None = None
+        if self._url.get_backend_name() != "postgresql":
+            self._engine = make_engine(database_url, pool_size=4, pre_ping=False).execution_options(isolation_level="AUTOCOMMIT")
+
+    async def version(self, path: str) -> tuple[int, ...]:
+        for attempt in (1, 2):
+            try:
+                return reader_version(path, await self._rows(path))
+            except (DBAPIError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+                if attempt == 2 or (isinstance(exc, DBAPIError) and not exc.connection_invalidated):
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _rows(self, path: str) -> list[Any]:
+        if self._engine is not None:
+            async with self._engine.connect() as connection:
+                return list((await connection.execute(reader_statement(path))).all())
+        if self._pool is None:
+            dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self._pool = await asyncpg.create_pool(
+                dsn, min_size=1, max_size=4, server_settings={"application_name": "runxin-versions"}, reset=_keep_session
+            )
+        return list(await self._pool.fetch(READER_SQL_POSTGRESQL, reader_ids(path)))
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+        if self._engine is not None:
+            await self._engine.dispose()
+
+
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """The pool's reset on release, made a no-op: the look-up changes no session state, and the
+    default reset (RESET ALL and friends) would be a second round trip per request."""
+
+
 class ResponseCache:
-    def __init__(self, engine: AsyncEngine, *, max_bytes: int, ttl_seconds: float) -> None:
-        # An engine of its own without the pool's pre-ping: the look-up is one round trip, retried
-        # once on a connection the database dropped.
-        self._engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    def __init__(self, versions: VersionReader, *, max_bytes: int, ttl_seconds: float) -> None:
+        self._versions = versions
         self._entries: TTLCache[Any, CachedAnswer] = TTLCache(maxsize=max_bytes, ttl=ttl_seconds, getsizeof=_size)
         # The newest key of each (document, variables, principal): versions only grow, so an answer
         # of an older version can never be asked for again and is dropped when a newer one is kept.
@@ -69,22 +114,11 @@ class ResponseCache:
             return None
         variables = payload.get("variables")
         canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
-        version = await self._version(principal.tenant_path)
+        version = await self._versions.version(principal.tenant_path)
         return (document, payload.get("operationName"), canonical, principal, version, dt.date.today())
 
-    async def _version(self, path: str) -> tuple[int, ...]:
-        for attempt in (1, 2):
-            try:
-                async with self._engine.connect() as connection:
-                    rows = (await connection.execute(reader_statement(path))).all()
-                return reader_version(path, rows)
-            except DBAPIError as exc:
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
-
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self._versions.close()
 
     def get(self, key: tuple[Any, ...]) -> CachedAnswer | None:
         found = self._entries.get(key)

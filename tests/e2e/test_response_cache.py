@@ -160,12 +160,10 @@ async def test_cached_answers_equal_uncached_ones_after_random_writes(api, uncac
 
 
 async def test_an_answer_superseded_by_a_newer_version_is_dropped(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from runxin.graphql.response_cache import CachedAnswer, ResponseCache
+    from runxin.graphql.response_cache import CachedAnswer, ResponseCache, VersionReader
     from runxin.platform.audit.collector import AuditCollector
-    from runxin.platform.db.engine import make_engine
 
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
-    cache = ResponseCache(engine, max_bytes=1_000_000, ttl_seconds=60)
+    cache = ResponseCache(VersionReader(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}"), max_bytes=1_000_000, ttl_seconds=60)
     answer = CachedAnswer(b"{}", None, "query", None, AuditCollector(), 300)
     old, new, other = ("q", None, b"", "p", (0, 1), "d"), ("q", None, b"", "p", (0, 2), "d"), ("q", None, b"", "p2", (0, 1), "d")
     # Given an answer of version (0, 1), and one of another principal
