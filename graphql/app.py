@@ -235,7 +235,9 @@ async def _execute_in_span(
         response = await _run(runtime, request, payload, context, key)
     except (InvalidOperationTypeError, CannotGetOperationTypeError):
         context.audit.outcome = "refused"
-        await record(Response(status_code=400))
+        unsent = await record(Response(status_code=400))
+        if unsent.background is not None:  # the endpoint answers with an error of its own
+            await unsent.background()
         raise
     return await record(response)
 

@@ -22,7 +22,7 @@ import ipaddress
 import logging
 import re
 import secrets
-from collections.abc import Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from graphql.language import Visitor
@@ -191,7 +191,7 @@ async def record_operation(
         else:
             # An institutional read's event is written after the answer has gone out (the response's
             # background task, still inside this request's ASGI call).
-            response.background = _after(response.background, _write_quietly(writer, values, trace_id, principal, audit))
+            response.background = _after(response.background, _write_quietly, writer, values, trace_id, principal, audit)
     response.headers[TRACE_HEADER] = trace_id
     return response
 
@@ -207,10 +207,10 @@ async def _write_quietly(writer: AuditWriter, values: dict[str, Any], trace_id: 
         _log_unwritten(trace_id, principal, audit)
 
 
-def _after(first: BackgroundTask | None, then: Coroutine[Any, Any, None]) -> BackgroundTask:
+def _after(first: BackgroundTask | None, then: Callable[..., Awaitable[None]], *args: Any) -> BackgroundTask:
     async def both() -> None:
         if first is not None:
             await first()
-        await then
+        await then(*args)
 
     return BackgroundTask(both)
