@@ -44,11 +44,13 @@ from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.disclosure.rules import DisclosureRules
 from runxin.platform.errors import PermissionDenied
+from runxin.platform.sharedstate import MemoryState, SharedState, shared_state_for
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import ancestor_ids
 from runxin.tenants.disclosure import load_rules
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import ScopedSession, as_system
+from runxin.tenants.standing import PrincipalStanding
 from runxin.tenants.tokens import TokenService, token_service
 
 log = logging.getLogger("runxin.api")
@@ -81,6 +83,17 @@ class Runtime:
     trusted_documents: dict[str, str] = field(default_factory=dict)
     # The token endpoint and the bureau's OIDC verifier (graphql/identity.py), set at start-up.
     identity: Identity | None = None
+    # What every server process shares (platform/sharedstate.py), and the callers' standing kept
+    # fresh through it (tenants/standing.py): a disabled client is refused everywhere within 1 s.
+    shared_state: SharedState = field(default_factory=MemoryState)
+    standing: PrincipalStanding | None = None
+
+    def forget_principals(self) -> None:
+        """Drop the cached principals here and, through the shared store, in every other process."""
+        if self.standing is not None:
+            self.standing.forget()
+        else:
+            self.tenant_places.clear()
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -95,6 +108,8 @@ async def _principal(runtime: Runtime, request: Request) -> Principal | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise PermissionDenied("Send the token as `Authorization: Bearer <token>`.")
     claims = await verify_bearer(runtime, token.strip())
+    if runtime.standing is not None:
+        claims = await runtime.standing.check(runtime.sessionmaker, claims)
     place = runtime.tenant_places.get(claims.tenant_id)
     if place is None or time.monotonic() - place.fetched_at > PRINCIPAL_CACHE_SECONDS:
         async with runtime.sessionmaker() as session:
@@ -204,7 +219,7 @@ async def _execute_in_span(
         settings=runtime.settings,
         principal=principal,
         db=RequestDatabase(runtime.sessionmaker, principal),
-        forget_principals=runtime.tenant_places.clear,
+        forget_principals=runtime.forget_principals,
     )
     record = functools.partial(
         record_operation,
@@ -273,17 +288,21 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        shared_state = shared_state_for(settings)
+        await shared_state.ping()  # a configured Redis that does not answer stops the start
         engine = make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
             sessionmaker=make_sessionmaker(engine, ScopedSession),
             tokens=token_service(settings),
-            schema=build_schema(settings),
+            schema=build_schema(settings, shared_state),
             tenant_places={},
             trusted_documents=load_trusted_documents(settings.trusted_documents_file),
+            shared_state=shared_state,
         )
-        app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens)
+        app.state.runtime.standing = PrincipalStanding(shared_state, app.state.runtime.tenant_places)
+        app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens, shared_state)
         # Objects made at start-up live for the whole process: keep them out of the collector's
         # generations so full collections stay short (cut p99 latency 2-3x in measurements).
         gc.collect()
@@ -294,6 +313,7 @@ def create_app(settings: Settings) -> Starlette:
             if app.state.runtime.identity.oidc is not None:
                 await app.state.runtime.identity.oidc.jwks.aclose()
             await engine.dispose()
+            await shared_state.aclose()
 
     return Starlette(
         routes=[

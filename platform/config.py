@@ -67,6 +67,10 @@ class Settings:
     worker_threads: int = 4
     # Prefix of the chain's queue names, for deployments (or test runs) sharing one broker.
     queue_namespace: str = ""
+    # State every server process must share (cost buckets, used jtis, change stamps): Redis, or
+    # empty for this process's memory (one process only). Keys live under the prefix.
+    redis_url: str = ""
+    redis_prefix: str = "runxin:"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -142,6 +146,8 @@ class Settings:
             oidc_jwks_cache_seconds=read("RUNXIN_OIDC_JWKS_CACHE_SECONDS", int, 300),
             oidc_jwks_min_refetch_seconds=read("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS", int, 30),
             public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
+            redis_url=str(read("RUNXIN_REDIS_URL", str, "")).strip(),
+            redis_prefix=str(read("RUNXIN_REDIS_PREFIX", str, "runxin:")),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -195,6 +201,7 @@ class Settings:
             raise ConfigurationError("RUNXIN_WORKER_THREADS must be between 1 and 64.")
         if any(not 2000 <= year <= 2100 for year in self.rollup_years):
             raise ConfigurationError("RUNXIN_ROLLUP_YEARS lists years from 2000 to 2100, e.g. 2025,2026 (or leave it empty).")
+        _validate_redis(self.redis_url, self.redis_prefix)
         from runxin.platform.standards import STANDARDS
 
         if self.standards_version not in STANDARDS:
@@ -205,6 +212,15 @@ class Settings:
 
     def replace(self, **changes: object) -> "Settings":
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _validate_redis(url: str, prefix: str) -> None:
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(
+            f"RUNXIN_REDIS_URL {url!r} is not a Redis URL: use redis://HOST:6379/0 (rediss:// for TLS), or leave it empty."
+        )
+    if not prefix or len(prefix) > 100 or any(c.isspace() for c in prefix):
+        raise ConfigurationError("RUNXIN_REDIS_PREFIX must be 1-100 characters without spaces, e.g. runxin: or runxin-staging:.")
 
 
 def _years(value: str) -> tuple[int, ...]:
