@@ -112,7 +112,8 @@ def cluster(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         county = asyncio.run(_first_county(database_url))
         bases = []
         for which in "ab":
-            server, base = _serve(env, tmp / f"server-{which}.log")
+            # One process each (the default with Redis and PostgreSQL would be one per core).
+            server, base = _serve(env, tmp / f"server-{which}.log", "--workers", "1")
             servers.append(server)
             bases.append(base)
         yield Cluster(env, bases, county, tmp)
