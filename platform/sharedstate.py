@@ -85,6 +85,7 @@ class MemoryState(SharedState):
         self.clock = clock
         self._buckets: dict[str, tuple[float, float]] = {}
         self._seen: dict[str, float] = {}
+        self._sweep_seen_at = 1000
         self._stamps: dict[str, int] = {}
 
     def _level(self, key: str, per_second: float, now: float) -> float:
@@ -110,8 +111,10 @@ class MemoryState(SharedState):
 
     async def first_use(self, key: str, ttl_seconds: int) -> bool:
         now = time.monotonic()
-        if len(self._seen) > 1000:
+        if len(self._seen) >= self._sweep_seen_at:
             self._seen = {k: until for k, until in self._seen.items() if until > now}
+            # Sweep again only once the live ones have doubled: amortised O(1) per call.
+            self._sweep_seen_at = max(1000, 2 * len(self._seen))
         if self._seen.get(key, 0.0) > now:
             return False
         self._seen[key] = now + ttl_seconds

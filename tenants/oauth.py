@@ -118,13 +118,16 @@ class SeenAssertions:
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], float] = {}
+        self._sweep_at = 1000
         self._lock = threading.Lock()
 
     def first_use(self, client_id: str, jti: str, expires_at: float) -> bool:
         now = time.time()
         with self._lock:
-            if len(self._seen) > 1000:
+            if len(self._seen) >= self._sweep_at:
                 self._seen = {k: exp for k, exp in self._seen.items() if exp > now}
+                # Sweep again only once the live ones have doubled: amortised O(1) per call.
+                self._sweep_at = max(1000, 2 * len(self._seen))
             key = (client_id, jti)
             if self._seen.get(key, 0) > now:
                 return False
