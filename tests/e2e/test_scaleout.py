@@ -264,5 +264,7 @@ def test_serve_with_two_workers_shares_one_budget(cluster: Cluster) -> None:
         assert statuses == [200] * BUCKET + [429, 429]
         log = (cluster.tmp / "workers.log").read_text(errors="replace")
         assert len(set(re.findall(r"Started server process \[(\d+)\]", log))) == 2, log[-3000:]
+        # ... by two processes, each running the embedded chain beside the others without an error
+        assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
     finally:
         _stop(server)
