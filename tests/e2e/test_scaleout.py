@@ -255,14 +255,20 @@ def test_narrowed_scopes_hold_at_every_process_within_a_second(cluster: Cluster)
 @pytest.mark.slow
 def test_serve_with_two_workers_shares_one_budget(cluster: Cluster) -> None:
     # Given `runxin serve --workers 2` on the same database and Redis
-    server, base = _serve(cluster.env, cluster.tmp / "workers.log", "--workers", "2")
+    log_path = cluster.tmp / "workers.log"
+    server, base = _serve(cluster.env, log_path, "--workers", "2")
     try:
+        # (the first process may answer before the second has started)
+        for _ in range(600):
+            if log_path.read_text(errors="replace").count("Application startup complete") == 2:
+                break
+            time.sleep(0.1)
         token = cluster.cli("token", "--tenant", cluster.county, "--role", "VIEWER", "--subject", f"w-{uuid.uuid4().hex[:6]}").strip()
         # When more requests than the bucket holds arrive, on fresh connections (spread over the processes)
         statuses = [_viewer(base, token).status_code for _ in range(BUCKET + 2)]
         # Then exactly one budget was spent
         assert statuses == [200] * BUCKET + [429, 429]
-        log = (cluster.tmp / "workers.log").read_text(errors="replace")
+        log = log_path.read_text(errors="replace")
         assert len(set(re.findall(r"Started server process \[(\d+)\]", log))) == 2, log[-3000:]
         # ... by two processes, each running the embedded chain beside the others without an error
         assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
