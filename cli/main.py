@@ -90,12 +90,16 @@ def serve(
     port: int = 8000,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="API processes (default: the cores with RUNXIN_REDIS_URL and PostgreSQL, else 1)."),
+    ] = None,
 ) -> None:
     """Serve the GraphQL API (the database must be migrated: runxin db upgrade)."""
     from runxin.cli.serving import run_server
 
     try:
-        run_server(settings_from(data_dir, database_url), host, port)
+        run_server(settings_from(data_dir, database_url), host, port, workers)
     except RunxinError as exc:
         fail(exc.message)
 

@@ -47,11 +47,13 @@ from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.disclosure.rules import DisclosureRules
 from runxin.platform.errors import PermissionDenied
+from runxin.platform.sharedstate import MemoryState, SharedState, shared_state_for
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import ancestor_ids
 from runxin.tenants.disclosure import load_rules
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import ScopedSession, as_system
+from runxin.tenants.standing import PrincipalStanding
 from runxin.tenants.tokens import TokenService, token_service
 
 log = logging.getLogger("runxin.api")
@@ -88,6 +90,17 @@ class Runtime:
     response_cache: ResponseCache | None = None
     # Every operation's audit event goes through it (group commit, graphql/audit/writer.py).
     audit_writer: AuditWriter | None = None
+    # What every server process shares (platform/sharedstate.py), and the callers' standing kept
+    # fresh through it (tenants/standing.py): a disabled client is refused everywhere within 1 s.
+    shared_state: SharedState = field(default_factory=MemoryState)
+    standing: PrincipalStanding | None = None
+
+    def forget_principals(self) -> None:
+        """Drop the cached principals here and, through the shared store, in every other process."""
+        if self.standing is not None:
+            self.standing.forget()
+        else:
+            self.tenant_places.clear()
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -102,6 +115,8 @@ async def _principal(runtime: Runtime, request: Request) -> Principal | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise PermissionDenied("Send the token as `Authorization: Bearer <token>`.")
     claims = await verify_bearer(runtime, token.strip())
+    if runtime.standing is not None:
+        claims = await runtime.standing.check(runtime.sessionmaker, claims)
     place = runtime.tenant_places.get(claims.tenant_id)
     if place is None or time.monotonic() - place.fetched_at > PRINCIPAL_CACHE_SECONDS:
         async with runtime.sessionmaker() as session:
@@ -211,7 +226,7 @@ async def _execute_in_span(
         settings=runtime.settings,
         principal=principal,
         db=RequestDatabase(runtime.sessionmaker, principal),
-        forget_principals=runtime.tenant_places.clear,
+        forget_principals=runtime.forget_principals,
     )
     cache = runtime.response_cache
     key = await cache.key(payload, principal) if cache is not None and principal is not None else None
@@ -230,7 +245,7 @@ async def _execute_in_span(
         trust_proxy=runtime.settings.trust_proxy,
     )
     if cached is not None:
-        return await record(_answer_again(runtime, cached, context))
+        return await record(await _answer_again(runtime, cached, context))
     try:
         response = await _run(runtime, request, payload, context, key)
     except (InvalidOperationTypeError, CannotGetOperationTypeError):
@@ -289,10 +304,10 @@ async def _run(
     return _graphql_response(data, errors, result.extensions, status, headers)
 
 
-def _answer_again(runtime: Runtime, cached: CachedAnswer, context: Context) -> Response:
+async def _answer_again(runtime: Runtime, cached: CachedAnswer, context: Context) -> Response:
     """A cached answer, charged to the caller's bucket like the execution it stands for."""
     limiter = runtime.schema.cost_limiter
-    outcome = context.cost = limiter.admit(cached.cost, context.principal)
+    outcome = context.cost = await limiter.admit(cached.cost, context.principal)
     extensions = {"cost": outcome.report()}
     if outcome.refused:
         context.audit.outcome = "error"
@@ -325,17 +340,19 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        shared_state = shared_state_for(settings)
+        await shared_state.ping()  # a configured Redis that does not answer stops the start
         engine = make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
             sessionmaker=make_sessionmaker(engine, ScopedSession),
             tokens=token_service(settings),
-            schema=build_schema(settings),
+            schema=build_schema(settings, shared_state),
             tenant_places={},
             trusted_documents=load_trusted_documents(settings.trusted_documents_file),
+            shared_state=shared_state,
         )
-        app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens)
         app.state.runtime.audit_writer = AuditWriter(engine)
         app.state.runtime.audit_writer.start()
         if settings.response_cache_mb:
@@ -344,6 +361,8 @@ def create_app(settings: Settings) -> Starlette:
                 max_bytes=settings.response_cache_mb * 1_000_000,
                 ttl_seconds=settings.response_cache_seconds,
             )
+        app.state.runtime.standing = PrincipalStanding(shared_state, app.state.runtime.tenant_places)
+        app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens, shared_state)
         # Objects made at start-up live for the whole process: keep them out of the collector's
         # generations so full collections stay short (cut p99 latency 2-3x in measurements).
         gc.collect()
@@ -357,6 +376,7 @@ def create_app(settings: Settings) -> Starlette:
             if app.state.runtime.identity.oidc is not None:
                 await app.state.runtime.identity.oidc.jwks.aclose()
             await engine.dispose()
+            await shared_state.aclose()
 
     return Starlette(
         routes=[

@@ -31,6 +31,7 @@ from runxin.graphql.audit.recording import AuditOperation
 from runxin.graphql.centres.mutations import CentreMutation
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.cost import CostLimiter, QueryCost
+from runxin.platform.sharedstate import SharedState
 from runxin.graphql.delivery.mutations import DeliveryMutation
 from runxin.graphql.delivery.queries import DeliveryQuery
 from runxin.graphql.disclosure.mutations import DisclosureMutation
@@ -98,8 +99,11 @@ class Schema(strawberry.Schema):
                 log.error("unexpected error at %s: %s", error.path, error.message, exc_info=error.original_error)
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with limits from `settings` (introspection and suggestions off in production)."""
+def build_schema(settings: Settings, shared_state: SharedState | None = None) -> strawberry.Schema:
+    """The schema with limits from `settings` (introspection and suggestions off in production).
+
+    The cost buckets live in `shared_state` (Redis: one budget for every process), else in memory.
+    """
     # Factories: Strawberry builds a fresh extension per request; the parser and validation caches
     # are module-level LRUs shared by every instance of the same size.
     extensions: list[object] = [
@@ -112,8 +116,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: MaskErrors(should_mask_error=should_mask, error_message=MASKED_MESSAGE),
         AuditOperation,  # which operation ran, for its audit event
     ]
-    # The buckets live as long as the schema: one per server process (see LeakyBuckets for more).
-    limiter = CostLimiter.from_settings(settings)
+    # The buckets live as long as the schema, in this process or in the shared store (see LeakyBuckets).
+    limiter = CostLimiter.from_settings(settings, state=shared_state)
     extensions.append(lambda: QueryCost(limiter))
     if not settings.introspection:
         extensions.append(DisableIntrospection)

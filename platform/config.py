@@ -71,6 +71,10 @@ class Settings:
     # most (a write invalidates it at once whatever this says), and 0 MB turns it off.
     response_cache_mb: int = 64
     response_cache_seconds: float = 300.0
+    # State every server process must share (cost buckets, used jtis, change stamps): Redis, or
+    # empty for this process's memory (one process only). Keys live under the prefix.
+    redis_url: str = ""
+    redis_prefix: str = "runxin:"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -148,6 +152,8 @@ class Settings:
             public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
             response_cache_mb=read("RUNXIN_RESPONSE_CACHE_MB", int, 64),
             response_cache_seconds=read("RUNXIN_RESPONSE_CACHE_SECONDS", float, 300.0),
+            redis_url=str(read("RUNXIN_REDIS_URL", str, "")).strip(),
+            redis_prefix=str(read("RUNXIN_REDIS_PREFIX", str, "runxin:")),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -205,6 +211,7 @@ class Settings:
             raise ConfigurationError("RUNXIN_WORKER_THREADS must be between 1 and 64.")
         if any(not 2000 <= year <= 2100 for year in self.rollup_years):
             raise ConfigurationError("RUNXIN_ROLLUP_YEARS lists years from 2000 to 2100, e.g. 2025,2026 (or leave it empty).")
+        _validate_redis(self.redis_url, self.redis_prefix)
         from runxin.platform.standards import STANDARDS
 
         if self.standards_version not in STANDARDS:
@@ -215,6 +222,15 @@ class Settings:
 
     def replace(self, **changes: object) -> "Settings":
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _validate_redis(url: str, prefix: str) -> None:
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(
+            f"RUNXIN_REDIS_URL {url!r} is not a Redis URL: use redis://HOST:6379/0 (rediss:// for TLS), or leave it empty."
+        )
+    if not prefix or len(prefix) > 100 or any(c.isspace() for c in prefix):
+        raise ConfigurationError("RUNXIN_REDIS_PREFIX must be 1-100 characters without spaces, e.g. runxin: or runxin-staging:.")
 
 
 def _years(value: str) -> tuple[int, ...]:
