@@ -38,10 +38,12 @@ from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
+from runxin.graphql.replica import caller_key, sessionmaker_for
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
+from runxin.platform.db.replica import ReplicaRouter, replica_router
 from runxin.platform.disclosure.rules import DisclosureRules
 from runxin.platform.errors import PermissionDenied
 from runxin.platform.tree.models import Tenant
@@ -81,6 +83,8 @@ class Runtime:
     trusted_documents: dict[str, str] = field(default_factory=dict)
     # The token endpoint and the bureau's OIDC verifier (graphql/identity.py), set at start-up.
     identity: Identity | None = None
+    # Oversight reads on a streaming replica (RUNXIN_DATABASE_REPLICA_URL), else None.
+    replica: ReplicaRouter | None = None
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -200,10 +204,12 @@ async def _execute_in_span(
     runtime: Runtime, request: Request, payload: dict[str, Any], principal: Principal | None, trace_id: str
 ) -> Response:
     occurred_at = dt.datetime.now(dt.UTC)
+    reads = await sessionmaker_for(runtime.replica, runtime.sessionmaker, runtime.schema._schema, payload, principal)
+    after_write = functools.partial(runtime.replica.note_write, caller_key(principal)) if runtime.replica is not None else None
     context = Context(
         settings=runtime.settings,
         principal=principal,
-        db=RequestDatabase(runtime.sessionmaker, principal),
+        db=RequestDatabase(reads, principal, after_write),
         forget_principals=runtime.tenant_places.clear,
     )
     record = functools.partial(
@@ -284,6 +290,7 @@ def create_app(settings: Settings) -> Starlette:
             trusted_documents=load_trusted_documents(settings.trusted_documents_file),
         )
         app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens)
+        app.state.runtime.replica = replica_router(settings, ScopedSession)
         # Objects made at start-up live for the whole process: keep them out of the collector's
         # generations so full collections stay short (cut p99 latency 2-3x in measurements).
         gc.collect()
@@ -293,6 +300,8 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             if app.state.runtime.identity.oidc is not None:
                 await app.state.runtime.identity.oidc.jwks.aclose()
+            if app.state.runtime.replica is not None:
+                await app.state.runtime.replica.close()
             await engine.dispose()
 
     return Starlette(

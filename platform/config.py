@@ -67,6 +67,11 @@ class Settings:
     worker_threads: int = 4
     # Prefix of the chain's queue names, for deployments (or test runs) sharing one broker.
     queue_namespace: str = ""
+    # A streaming replica for the oversight reads, Redis for state the API processes share (the
+    # replica's read-your-writes marks), and quorum queues on RabbitMQ (platform/db/replica.py).
+    database_replica_url: str = ""
+    redis_url: str = ""
+    rabbitmq_quorum: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -142,6 +147,9 @@ class Settings:
             oidc_jwks_cache_seconds=read("RUNXIN_OIDC_JWKS_CACHE_SECONDS", int, 300),
             oidc_jwks_min_refetch_seconds=read("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS", int, 30),
             public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
+            database_replica_url=str(read("RUNXIN_DATABASE_REPLICA_URL", str, "")),
+            redis_url=str(read("RUNXIN_REDIS_URL", str, "")),
+            rabbitmq_quorum=read("RUNXIN_RABBITMQ_QUORUM", _bool, False),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -155,6 +163,14 @@ class Settings:
                 f"RUNXIN_DATABASE_URL {url!r} is not supported: use sqlite+aiosqlite:///PATH "
                 "or postgresql+asyncpg://USER@HOST:PORT/DB."
             )
+        replica = self.database_replica_url
+        if replica and not (replica.startswith("postgresql+asyncpg://") and url.startswith("postgresql+asyncpg://")):
+            raise ConfigurationError(
+                f"RUNXIN_DATABASE_REPLICA_URL {replica!r} needs PostgreSQL on both sides: set it to "
+                "postgresql+asyncpg://USER@REPLICA:5432/DB (a hot standby of RUNXIN_DATABASE_URL), or leave it empty."
+            )
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://")):
+            raise ConfigurationError(f"RUNXIN_REDIS_URL {self.redis_url!r} is not supported: use redis://HOST:6379/0 or leave it empty.")
         if not 0.1 <= self.operation_timeout_seconds <= 300:
             raise ConfigurationError("RUNXIN_OPERATION_TIMEOUT_SECONDS must be between 0.1 and 300.")
         if not 100 <= self.statement_timeout_ms <= 300_000:
