@@ -17,7 +17,6 @@ from dramatiq.brokers.stub import StubBroker
 from runxin.platform.errors import ConfigurationError
 from runxin.workers.tracing import TraceContext
 
-
 QUORUM = {"x-queue-type": "quorum"}
 
 

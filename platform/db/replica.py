@@ -133,7 +133,7 @@ class ReplicaRouter:
     _health: _Health | None = field(default=None, repr=False)
 
     @classmethod
-    def create(cls, engine: AsyncEngine, sync_session_class: type[Session], marks: WriteMarks) -> "ReplicaRouter":
+    def create(cls, engine: AsyncEngine, sync_session_class: type[Session], marks: WriteMarks) -> ReplicaRouter:
         """A router over the replica `engine`; its sessions are `sync_session_class` sessions (the scoped one)."""
         replica_session = type("ReplicaSession", (sync_session_class,), {})
         router = cls(engine=engine, sessionmaker=make_sessionmaker(engine, replica_session), marks=marks)
@@ -162,7 +162,12 @@ class ReplicaRouter:
             return self._health
         caught_up = row.receive_lsn is not None and row.replay_lsn == row.receive_lsn
         lag = (row.now - row.replayed_at).total_seconds() if row.replayed_at is not None else None
-        usable = bool(row.in_recovery) and row.replay_lsn is not None and lag is not None and (caught_up or lag <= self.max_lag_seconds)
+        usable = (
+            bool(row.in_recovery)
+            and row.replay_lsn is not None
+            and lag is not None
+            and (caught_up or lag <= self.max_lag_seconds)
+        )
         self._health = _Health(usable, lsn_value(row.replay_lsn) if row.replay_lsn else 0, row.replayed_at, now)
         return self._health
 
