@@ -204,5 +204,6 @@ def replica_router(settings: Settings, sync_session_class: type[Session]) -> Rep
     if not settings.database_replica_url:
         return None
     engine = make_engine(settings.database_replica_url, statement_timeout_ms=settings.statement_timeout_ms)
-    marks = RedisWriteMarks(settings.redis_url) if settings.redis_url else WriteMarks()
+    # The queue namespace keeps deployments that share one Redis apart, as it does on the broker.
+    marks = RedisWriteMarks(settings.redis_url, f"{settings.queue_namespace}runxin:rw:") if settings.redis_url else WriteMarks()
     return ReplicaRouter.create(engine, sync_session_class, marks)

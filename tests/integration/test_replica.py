@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -29,9 +31,10 @@ from runxin.graphql.ids import encode_id
 from runxin.platform.config import Settings
 from runxin.tenants.tokens import TokenService, load_or_create_key
 from tests.conftest import IN_CI
+from tests.integration.test_broker import reachable
 from tests.pgcluster import Pair, postgres_bin, primary_and_standby
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]  # 30-40 s: two servers, a seed, the app
 
 DATABASE = "runxin_replica"
 APP_ROLE = "runxin_app"
@@ -289,3 +292,76 @@ async def test_row_level_security_holds_on_the_replica(cluster: Cluster, api: Ap
         assert (await api.gql(TENANT_NAME, county_a, "county-a-officer", {"code": county_b}))["tenant"] is None
     finally:
         await cluster.resume_replay()
+
+
+REDIS_URL = os.environ.get("RUNXIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@asynccontextmanager
+async def app_process(cluster: Cluster, data_dir, namespace: str) -> AsyncIterator[Api]:  # type: ignore[no-untyped-def]
+    """One API process of several behind a load balancer: same database, replica, Redis and keys."""
+    settings = Settings.from_env(
+        env_file=None,
+        data_dir=data_dir,
+        database_url=cluster.pair.primary_url(DATABASE, APP_ROLE),
+        database_replica_url=cluster.pair.standby_url(DATABASE, APP_ROLE),
+        redis_url=REDIS_URL,
+        queue_namespace=namespace,
+    )
+    ids = {code: tenant_id for code, tenant_id in await sql(cluster.primary, "SELECT code, id FROM tenant")}
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://runxin.test") as client:
+        yield Api(
+            client, TokenService(load_or_create_key(settings.key_path), settings.token_issuer, settings.token_audience, 600), ids
+        )
+
+
+async def test_read_your_writes_holds_across_api_processes_through_redis(cluster: Cluster, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    if not reachable(REDIS_URL):
+        if IN_CI:
+            pytest.fail(f"Redis not reachable at {REDIS_URL}: CI must run this test.")
+        pytest.skip(f"Redis not reachable at {REDIS_URL}: start it, or set RUNXIN_TEST_REDIS_URL.")
+    namespace = f"test-{uuid.uuid4().hex[:8]}-"
+    county = cluster.county_codes[1]
+    # Given two API processes sharing Redis (and the signing keys), with replay paused
+    async with app_process(cluster, tmp_path, namespace) as one, app_process(cluster, tmp_path, namespace) as other:
+        before = (await other.gql(TENANT_NAME, county, "county-officer", {"code": county}))["tenant"]["name"]
+        school = next(
+            code
+            for code, _ in await sql(
+                cluster.primary,
+                "SELECT t.code, 1 FROM tenant t JOIN tenant p ON p.id = t.parent_id WHERE p.code = :c",
+                {"c": county},
+            )
+        )
+        await cluster.pause_replay()
+        try:
+            # When the county writes through one process
+            created = await one.gql(
+                STAFF_CREATE,
+                county,
+                "county-officer",
+                {"input": {"tenantId": encode_id("Tenant", one.tenant_ids[school]), "kind": "PART_TIME", "name": "跨进程"}},
+            )
+            assert created["staffCreate"]["userErrors"] == []
+            await rename_on_primary(cluster, county, "跨进程可见")
+            # Then its next oversight read, through the other process, goes to the primary
+            seen = (await other.gql(TENANT_NAME, county, "county-officer", {"code": county}))["tenant"]["name"]
+            assert seen == "跨进程可见"
+            # While another caller's read through that process is still served by the replica
+            assert (await other.gql(TENANT_NAME, county, "city-officer", {"code": county}))["tenant"]["name"] == before
+        finally:
+            await cluster.resume_replay()
+            await rename_on_primary(cluster, county, before)
+            await cluster.caught_up()
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = client.keys(f"{namespace}runxin:rw:*")
+        assert keys, "the write left no mark in Redis"
+        assert all(0 < client.ttl(key) <= 600 for key in keys)
+        client.delete(*keys)
+    finally:
+        client.close()

@@ -95,3 +95,21 @@ def test_every_mounted_file_exists() -> None:
             source = volume.split(":")[0]
             if source.startswith("./"):
                 assert (ROOT / source).is_file(), f"{name} mounts {source}, which is not in the repository"
+
+
+def test_docker_compose_accepts_the_file_where_it_is_installed() -> None:
+    # `config` validates against the Compose schema without a Docker daemon.
+    import shutil
+    import subprocess
+
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(command[0]) is None:
+            continue
+        done = subprocess.run(
+            [*command, "-f", str(ROOT / "compose.yaml"), "config", "-q"], capture_output=True, text=True, check=False
+        )
+        if command == ["docker", "compose"] and "unknown command" in done.stderr + done.stdout:
+            continue  # the Docker client without its compose plugin
+        assert done.returncode == 0, done.stderr
+        return
+    pytest.skip("neither `docker compose` nor docker-compose is installed; the checks above stand in for it")
