@@ -27,6 +27,7 @@ behind on WAL it has already received is not used (the check is cached for a sec
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,8 @@ from sqlalchemy.orm import Session
 
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
+
+log = logging.getLogger("runxin.db.replica")
 
 # session.info key: the replay time of the replica snapshot a session reads (see snapshot_time).
 SNAPSHOT_TIME_KEY = "runxin.replica_snapshot_time"
@@ -178,7 +181,11 @@ class ReplicaRouter:
         health = await self.health()
         if not health.usable:
             return None
-        mark = await self.marks.get(caller)
+        try:
+            mark = await self.marks.get(caller)
+        except Exception:
+            log.warning("read-your-writes marks unreachable; reading from the primary", exc_info=True)
+            return None
         if mark is None or health.replay_lsn >= mark:
             return self.sessionmaker
         # The cached position may be a second old: ask the replica again before giving up on it.
@@ -192,7 +199,11 @@ class ReplicaRouter:
             return
         lsn = (await session.execute(text("SELECT pg_current_wal_lsn()::text"))).scalar_one()
         await session.commit()  # end the little transaction that read it
-        await self.marks.set(caller, lsn_value(lsn))
+        try:
+            await self.marks.set(caller, lsn_value(lsn))
+        except Exception:
+            # Reads cannot consult unreachable marks either, so they go to the primary meanwhile.
+            log.warning("could not record a read-your-writes mark", exc_info=True)
 
     async def close(self) -> None:
         await self.marks.close()

@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -122,6 +123,7 @@ class Api:
     client: httpx.AsyncClient
     tokens: TokenService
     tenant_ids: dict[str, uuid.UUID]
+    runtime: Any = None
 
     async def gql(self, query: str, tenant_code: str, subject: str, variables: dict | None = None) -> dict:  # type: ignore[type-arg]
         token = self.tokens.issue(subject=subject, tenant_id=self.tenant_ids[tenant_code], roles=["ADMIN"])
@@ -148,9 +150,8 @@ async def api(cluster: Cluster, tmp_path) -> AsyncIterator[Api]:  # type: ignore
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://runxin.test") as client:
         assert app.state.runtime.replica is not None
-        yield Api(
-            client, TokenService(load_or_create_key(settings.key_path), settings.token_issuer, settings.token_audience, 600), ids
-        )
+        tokens = TokenService(load_or_create_key(settings.key_path), settings.token_issuer, settings.token_audience, 600)
+        yield Api(client, tokens, ids, app.state.runtime)
 
 
 TENANT_NAME = "query ($code: String!) { tenant(code: $code) { code name } }"
@@ -312,9 +313,8 @@ async def app_process(cluster: Cluster, data_dir, namespace: str) -> AsyncIterat
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://runxin.test") as client:
-        yield Api(
-            client, TokenService(load_or_create_key(settings.key_path), settings.token_issuer, settings.token_audience, 600), ids
-        )
+        tokens = TokenService(load_or_create_key(settings.key_path), settings.token_issuer, settings.token_audience, 600)
+        yield Api(client, tokens, ids, app.state.runtime)
 
 
 async def test_read_your_writes_holds_across_api_processes_through_redis(cluster: Cluster, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -365,3 +365,31 @@ async def test_read_your_writes_holds_across_api_processes_through_redis(cluster
         client.delete(*keys)
     finally:
         client.close()
+
+
+async def test_unreachable_marks_never_fail_a_write_and_send_reads_to_the_primary(cluster: Cluster, api: Api) -> None:
+    from runxin.platform.db.replica import RedisWriteMarks
+
+    # Given the marks in a Redis that is not there (nothing listens on port 1)
+    router = api.runtime.replica
+    router.marks = RedisWriteMarks("redis://127.0.0.1:1/0")
+    county = cluster.county_codes[0]
+    school = next(iter(code for code in api.tenant_ids if code.startswith("21")))
+    before = (await api.gql(TENANT_NAME, county, "city-officer", {"code": county}))["tenant"]["name"]
+    await cluster.pause_replay()
+    try:
+        # When a school writes, the write succeeds (it is committed: its response must not fail)
+        created = await api.gql(
+            STAFF_CREATE,
+            school,
+            "school-officer",
+            {"input": {"tenantId": encode_id("Tenant", api.tenant_ids[school]), "kind": "PART_TIME", "name": "无标记"}},
+        )
+        assert created["staffCreate"]["userErrors"] == []
+        # And every oversight read goes to the primary, since no mark can be consulted
+        await rename_on_primary(cluster, county, "只在主库")
+        assert (await api.gql(TENANT_NAME, county, "city-officer", {"code": county}))["tenant"]["name"] == "只在主库"
+    finally:
+        await cluster.resume_replay()
+        await rename_on_primary(cluster, county, before)
+        await cluster.caught_up()
