@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import functools
 
-from graphql import GraphQLSchema, OperationDefinitionNode, OperationType, TypeInfo, TypeInfoVisitor, Visitor, parse, visit
 from graphql.error import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from graphql import GraphQLSchema, OperationDefinitionNode, OperationType, TypeInfo, TypeInfoVisitor, Visitor, parse, visit
 from runxin.platform.db.replica import ReplicaRouter
 from runxin.tenants.principal import Principal
 
