@@ -98,8 +98,11 @@ async def _keep_session(_connection: asyncpg.Connection) -> None:
 
 
 class ResponseCache:
-    def __init__(self, versions: VersionReader, *, max_bytes: int, ttl_seconds: float) -> None:
+    def __init__(
+        self, versions: VersionReader, *, max_bytes: int, ttl_seconds: float, replica_versions: VersionReader | None = None
+    ) -> None:
         self._versions = versions
+        self._replica_versions = replica_versions
         self._entries: TTLCache[Any, CachedAnswer] = TTLCache(maxsize=max_bytes, ttl=ttl_seconds, getsizeof=_size)
         # The newest key of each (document, variables, principal): versions only grow, so an answer
         # of an older version can never be asked for again and is dropped when a newer one is kept.
@@ -107,18 +110,25 @@ class ResponseCache:
         self.hits = 0
         self.misses = 0
 
-    async def key(self, payload: dict[str, Any], principal: Principal) -> tuple[Any, ...] | None:
-        """The key of this request's answer, or None when it must not be cached."""
+    async def key(self, payload: dict[str, Any], principal: Principal, *, on_replica: bool = False) -> tuple[Any, ...] | None:
+        """The key of this request's answer, or None when it must not be cached.
+
+        `on_replica`: the query will read the streaming replica, so its version is read there too —
+        the replica's data is then at least as new as its version, never older.
+        """
         document = payload.get("query")
         if not isinstance(document, str) or any(word in document for word in UNCACHED_MENTIONS):
             return None
         variables = payload.get("variables")
         canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
-        version = await self._versions.version(principal.tenant_path)
+        versions = self._replica_versions if on_replica and self._replica_versions is not None else self._versions
+        version = await versions.version(principal.tenant_path)
         return (document, payload.get("operationName"), canonical, principal, version, dt.date.today())
 
     async def close(self) -> None:
         await self._versions.close()
+        if self._replica_versions is not None:
+            await self._replica_versions.close()
 
     def get(self, key: tuple[Any, ...]) -> CachedAnswer | None:
         found = self._entries.get(key)

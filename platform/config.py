@@ -75,6 +75,10 @@ class Settings:
     # empty for this process's memory (one process only). Keys live under the prefix.
     redis_url: str = ""
     redis_prefix: str = "runxin:"
+    # A streaming replica for the oversight reads (its read-your-writes marks live in Redis when
+    # redis_url is set, platform/db/replica.py), and quorum queues on RabbitMQ.
+    database_replica_url: str = ""
+    rabbitmq_quorum: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -154,6 +158,8 @@ class Settings:
             response_cache_seconds=read("RUNXIN_RESPONSE_CACHE_SECONDS", float, 300.0),
             redis_url=str(read("RUNXIN_REDIS_URL", str, "")).strip(),
             redis_prefix=str(read("RUNXIN_REDIS_PREFIX", str, "runxin:")),
+            database_replica_url=str(read("RUNXIN_DATABASE_REPLICA_URL", str, "")),
+            rabbitmq_quorum=read("RUNXIN_RABBITMQ_QUORUM", _bool, False),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -167,6 +173,14 @@ class Settings:
                 f"RUNXIN_DATABASE_URL {url!r} is not supported: use sqlite+aiosqlite:///PATH "
                 "or postgresql+asyncpg://USER@HOST:PORT/DB."
             )
+        replica = self.database_replica_url
+        if replica and not (replica.startswith("postgresql+asyncpg://") and url.startswith("postgresql+asyncpg://")):
+            raise ConfigurationError(
+                f"RUNXIN_DATABASE_REPLICA_URL {replica!r} needs PostgreSQL on both sides: set it to "
+                "postgresql+asyncpg://USER@REPLICA:5432/DB (a hot standby of RUNXIN_DATABASE_URL), or leave it empty."
+            )
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://")):
+            raise ConfigurationError(f"RUNXIN_REDIS_URL {self.redis_url!r} is not supported: use redis://HOST:6379/0 or leave it empty.")
         if not 0.1 <= self.operation_timeout_seconds <= 300:
             raise ConfigurationError("RUNXIN_OPERATION_TIMEOUT_SECONDS must be between 0.1 and 300.")
         if not 100 <= self.statement_timeout_ms <= 300_000:

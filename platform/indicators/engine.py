@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, bindparam, case, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from runxin.platform.db.replica import snapshot_time
 from runxin.platform.errors import Invalid
 from runxin.platform.indicators.definitions import BY_CODE, INDICATORS, ONE, ZERO, Indicator
 from runxin.platform.indicators.facts import FAMILIES, UNIT_KIND, Unit
@@ -101,7 +102,8 @@ async def compute_indicators(
     indicators = _select(codes)
     refs = list({ref.id: _checked(ref) for ref in tenants}.values())
     sums = await _sums(session, refs, indicators, year=year, standard=standard, own=False)
-    as_of = now or dt.datetime.now(dt.UTC)
+    # On a replica the figures are as fresh as its replayed data, not as the clock (db/replica.py).
+    as_of = now or snapshot_time(session) or dt.datetime.now(dt.UTC)
     return {
         (ref.id, indicator.code): _value(ref.id, indicator, sums.get((ref.id, indicator.code), Sums()), as_of, standard, year)
         for ref in refs
