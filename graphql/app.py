@@ -26,6 +26,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -36,6 +37,7 @@ from strawberry.types.graphql import OperationType
 from runxin.graphql.audit.recording import note_outcome, record_operation, trace_id_of
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
+from runxin.graphql.headers import SecurityHeaders
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
 from runxin.graphql.schema import build_schema
@@ -302,5 +304,6 @@ def create_app(settings: Settings) -> Starlette:
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
         ],
+        middleware=[Middleware(SecurityHeaders, production=settings.production)],
         lifespan=lifespan,
     )

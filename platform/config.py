@@ -67,6 +67,8 @@ class Settings:
     worker_threads: int = 4
     # Prefix of the chain's queue names, for deployments (or test runs) sharing one broker.
     queue_namespace: str = ""
+    # CIDRs deliveries may reach although they are private (platform/delivery/ssrf.py).
+    delivery_allowed_networks: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -142,6 +144,7 @@ class Settings:
             oidc_jwks_cache_seconds=read("RUNXIN_OIDC_JWKS_CACHE_SECONDS", int, 300),
             oidc_jwks_min_refetch_seconds=read("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS", int, 30),
             public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
+            delivery_allowed_networks=tuple(str(read("RUNXIN_DELIVERY_ALLOWED_NETWORKS", str, "")).replace(",", " ").split()),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -195,6 +198,12 @@ class Settings:
             raise ConfigurationError("RUNXIN_WORKER_THREADS must be between 1 and 64.")
         if any(not 2000 <= year <= 2100 for year in self.rollup_years):
             raise ConfigurationError("RUNXIN_ROLLUP_YEARS lists years from 2000 to 2100, e.g. 2025,2026 (or leave it empty).")
+        from runxin.platform.delivery.ssrf import parse_networks
+
+        try:
+            parse_networks(self.delivery_allowed_networks)
+        except ValueError as exc:
+            raise ConfigurationError(f"RUNXIN_DELIVERY_ALLOWED_NETWORKS is invalid: {exc}.") from exc
         from runxin.platform.standards import STANDARDS
 
         if self.standards_version not in STANDARDS:
