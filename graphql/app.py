@@ -38,6 +38,7 @@ from runxin.graphql.audit.recording import note_outcome, record_operation, trace
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.headers import SecurityHeaders
+from runxin.graphql.media import GraphQLResponseMedia
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
 from runxin.graphql.schema import build_schema
@@ -304,6 +305,6 @@ def create_app(settings: Settings) -> Starlette:
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
         ],
-        middleware=[Middleware(SecurityHeaders, production=settings.production)],
+        middleware=[Middleware(SecurityHeaders, production=settings.production), Middleware(GraphQLResponseMedia)],
         lifespan=lifespan,
     )
