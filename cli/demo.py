@@ -17,6 +17,7 @@ from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade
 from runxin.platform.rollup.years import live_years
+from runxin.platform.secrets import redact_url
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.scoping import ScopedSession, as_system
 
@@ -58,7 +59,7 @@ def run_demo(settings: Settings, *, port: int, scale: str, serve: bool, console:
         summary = run_seed(settings, scale, 7, console)
         codes = (summary.city_code, summary.county_code, summary.school_code)
     else:
-        console.print(f"reusing the seeded database at {settings.database_url}")
+        console.print(f"reusing the seeded database at {redact_url(settings.database_url)}")
     url = f"http://127.0.0.1:{port}/graphql"
     console.rule("Runxin demo")
     tokens = {}

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from runxin.platform.config import Settings
 from runxin.platform.errors import RunxinError
+from runxin.platform.secrets import redact_url
 
 app = typer.Typer(help="Runxin (润心): the data backbone for student mental-health services.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -48,7 +49,7 @@ def db_upgrade(revision: str = "head", data_dir: DataDir = None, database_url: D
 
     settings = settings_from(data_dir, database_url)
     upgrade(settings.database_url, revision)
-    console.print(f"database at {revision}: {settings.database_url}")
+    console.print(f"database at {revision}: {redact_url(settings.database_url)}")
 
 
 @db_app.command("downgrade")

@@ -15,6 +15,7 @@ from pathlib import Path
 from starlette.config import Config
 
 from runxin.platform.errors import ConfigurationError
+from runxin.platform.secrets import SECRET_KEYS, SecretFileError, read_secret_file, redact_url
 
 _MODES = ("development", "production")
 # Asymmetric signatures only: "none" and the HMAC family (a shared secret) are never accepted.
@@ -100,6 +101,19 @@ class Settings:
                 hint = "true or false" if cast is _bool else f"a {cast.__name__}"
                 raise ConfigurationError(f"{key} is invalid ({str(exc).rstrip('.')}): set it to {hint}.") from exc
 
+        def secret(key: str, default: str) -> str:
+            """A secret setting from KEY, or from the file KEY_FILE names (Docker/Kubernetes secrets)."""
+            assert key in SECRET_KEYS
+            path, value = read(f"{key}_FILE", str, ""), read(key, str, None)
+            if path:
+                if value is not None:
+                    raise ConfigurationError(f"Both {key} and {key}_FILE are set: keep one of them.")
+                try:
+                    return read_secret_file(key, str(path))
+                except SecretFileError as exc:
+                    raise ConfigurationError(str(exc)) from exc
+            return default if value is None else str(value)
+
         data_dir = Path(str(overrides.pop("data_dir", None) or read("RUNXIN_DATA_DIR", str, ".data"))).resolve()
         default_db = f"sqlite+aiosqlite:///{data_dir / 'runxin.db'}"
         mode = str(overrides.pop("mode", None) or read("RUNXIN_MODE", str, "development"))
@@ -108,7 +122,7 @@ class Settings:
         production = mode == "production"
         values: dict[str, object] = dict(
             data_dir=data_dir,
-            database_url=str(read("RUNXIN_DATABASE_URL", str, default_db)),
+            database_url=secret("RUNXIN_DATABASE_URL", default_db),
             mode=mode,
             token_issuer=read("RUNXIN_TOKEN_ISSUER", str, "runxin-local"),
             token_audience=read("RUNXIN_TOKEN_AUDIENCE", str, "runxin-api"),
@@ -119,7 +133,7 @@ class Settings:
             max_tokens=read("RUNXIN_MAX_TOKENS", int, 4000),
             introspection=read("RUNXIN_INTROSPECTION", _bool, not production),
             graphiql=read("RUNXIN_GRAPHIQL", _bool, not production),
-            broker_url=read("RUNXIN_BROKER_URL", str, ""),
+            broker_url=secret("RUNXIN_BROKER_URL", ""),
             operation_timeout_seconds=read("RUNXIN_OPERATION_TIMEOUT_SECONDS", float, 15.0),
             statement_timeout_ms=read("RUNXIN_STATEMENT_TIMEOUT_MS", int, 10_000),
             trust_proxy=read("RUNXIN_TRUST_PROXY", _bool, False),
@@ -155,7 +169,7 @@ class Settings:
         url = self.database_url
         if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
             raise ConfigurationError(
-                f"RUNXIN_DATABASE_URL {url!r} is not supported: use sqlite+aiosqlite:///PATH "
+                f"RUNXIN_DATABASE_URL {redact_url(url)!r} is not supported: use sqlite+aiosqlite:///PATH "
                 "or postgresql+asyncpg://USER@HOST:PORT/DB."
             )
         if not 0.1 <= self.operation_timeout_seconds <= 300:
