@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from runxin.cli.seeding import run_seed
 from runxin.cli.tokens import issue_token
 from runxin.platform.config import Settings
+from runxin.platform.credentials import redact_url
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade
 from runxin.platform.rollup.years import live_years
-from runxin.platform.secrets import redact_url
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.scoping import ScopedSession, as_system
 

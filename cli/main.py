@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 
 from runxin.platform.config import Settings
+from runxin.platform.credentials import redact_url
 from runxin.platform.errors import RunxinError
-from runxin.platform.secrets import redact_url
 
 app = typer.Typer(help="Runxin (润心): the data backbone for student mental-health services.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)

@@ -38,9 +38,9 @@ from runxin.graphql.audit.recording import note_outcome, record_operation, trace
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.headers import SecurityHeaders
-from runxin.graphql.media import GraphQLResponseMedia
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
+from runxin.graphql.media import GraphQLResponseMedia
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.platform.config import Settings

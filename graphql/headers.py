@@ -39,7 +39,9 @@ ALWAYS = {
 class SecurityHeaders:
     """Adds the security headers to every HTTP answer; headers a route set itself are kept."""
 
-    def __init__(self, app: ASGIApp, *, production: bool, html_policy: str = GRAPHIQL_POLICY, api_policy: str = API_POLICY) -> None:
+    def __init__(
+        self, app: ASGIApp, *, production: bool, html_policy: str = GRAPHIQL_POLICY, api_policy: str = API_POLICY
+    ) -> None:
         self.app = app
         self.production = production
         self.html_policy = html_policy

@@ -41,9 +41,8 @@ def preferred_media_type(accept: str | None) -> str:
                 except ValueError:
                     quality = 0.0
         media = media.lower()
-        for candidate in weights:
-            if media == candidate:
-                weights[candidate] = max(weights[candidate], quality)
+        if media in weights:
+            weights[media] = max(weights[media], quality)
     best = weights[GRAPHQL_RESPONSE]
     return GRAPHQL_RESPONSE if best > 0 and best >= weights[JSON] else JSON
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from starlette.config import Config
 
+from runxin.platform.credentials import SECRET_KEYS, SecretFileError, read_secret_file, redact_url
 from runxin.platform.errors import ConfigurationError
-from runxin.platform.secrets import SECRET_KEYS, SecretFileError, read_secret_file, redact_url
 
 _MODES = ("development", "production")
 # Asymmetric signatures only: "none" and the HMAC family (a shared secret) are never accepted.

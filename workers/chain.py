@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from runxin.platform import doorbell
 from runxin.platform.config import Settings
 from runxin.platform.crashpoints import crash_point
-from runxin.platform.delivery.ssrf import Destinations, guarded_client
 from runxin.platform.db.engine import WRITE_TRANSACTION, make_engine, make_sessionmaker
 from runxin.platform.delivery.sender import attempt_delivery
 from runxin.platform.delivery.services import due_delivery_ids, reconcile
+from runxin.platform.delivery.ssrf import Destinations, guarded_client
 from runxin.platform.rollup.marking import ROLLUP
 from runxin.platform.rollup.recompute import is_pending, note_rung, pending_tenants, recompute_tenant
 from runxin.platform.rollup.years import live_years

@@ -42,6 +42,8 @@ STATUSES = ("PENDING", "DELIVERED", "PARTIAL", "DEAD")
 URL_MAX = 500
 TIMEOUT_RANGE = (0.5, 60.0)
 _ENDPOINT_FIELDS = frozenset({"url", "description", "active", "timeout_seconds"})
+# Where endpoints may point when a caller does not pass the deployment's rules: production's.
+PRODUCTION_RULES = Destinations(production=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class EndpointWithSecret:
     secret: str
 
 
-def check_url(checks: Checks, field: str = "url", destinations: Destinations = Destinations()) -> None:
+def check_url(checks: Checks, field: str = "url", destinations: Destinations = PRODUCTION_RULES) -> None:
     """An absolute http(s) URL of a host, with no credentials in it and no fragment, that deliveries may reach
     (https only in production, no private or loopback address: see ssrf.py)."""
     value = checks.values.get(field)
@@ -116,7 +118,7 @@ async def create_endpoint(
     timeout_seconds: float = 10.0,
     active: bool = True,
     now: dt.datetime | None = None,
-    destinations: Destinations = Destinations(),
+    destinations: Destinations = PRODUCTION_RULES,
 ) -> EndpointWithSecret:
     """Add an endpoint of a city's platform with a fresh signing secret (returned once; flushes).
 
@@ -139,7 +141,7 @@ async def create_endpoint(
 
 
 async def update_endpoint(
-    session: Any, endpoint_id: uuid.UUID, changes: Mapping[str, Any], *, destinations: Destinations = Destinations()
+    session: Any, endpoint_id: uuid.UUID, changes: Mapping[str, Any], *, destinations: Destinations = PRODUCTION_RULES
 ) -> DeliveryEndpoint:
     """Change an endpoint's url, description, active flag or timeout (only the fields given)."""
     unknown = set(changes) - _ENDPOINT_FIELDS

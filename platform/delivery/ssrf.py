@@ -39,7 +39,9 @@ Resolver = Callable[[str, int], Awaitable[list[Address]]]
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _LOCAL_NAMES = ("localhost", "localhost.localdomain")
-ALLOW_HINT = "set RUNXIN_DELIVERY_ALLOWED_NETWORKS to its network (a CIDR such as 10.20.0.0/16) if the platform really lives there"
+ALLOW_HINT = (
+    "set RUNXIN_DELIVERY_ALLOWED_NETWORKS to its network (a CIDR such as 10.20.0.0/16) if the platform really lives there"
+)
 
 
 class DestinationRefused(httpcore.ConnectError):
@@ -153,7 +155,9 @@ async def resolve(host: str, port: int) -> list[Address]:
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     """An httpcore network backend that connects only to addresses `destinations` allows."""
 
-    def __init__(self, destinations: Destinations, resolver: Resolver = resolve, inner: httpcore.AsyncNetworkBackend | None = None):
+    def __init__(
+        self, destinations: Destinations, resolver: Resolver = resolve, inner: httpcore.AsyncNetworkBackend | None = None
+    ):
         self.destinations = destinations
         self._resolve = resolver
         self._inner = inner or httpcore.AnyIOBackend()
@@ -178,7 +182,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         assert last is not None
         raise last
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:
         raise DestinationRefused("deliveries never go to a unix socket")
 
     async def sleep(self, seconds: float) -> None:

@@ -64,7 +64,13 @@ async def test_a_route_that_sets_its_own_policy_keeps_it() -> None:
     # The extension point for pages with other needs (a web console): the route's header wins.
     async def page(scope, receive, send):  # type: ignore[no-untyped-def]
         policy = b"default-src 'self'; frame-ancestors 'none'"
-        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html"), (b"content-security-policy", policy)]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html"), (b"content-security-policy", policy)],
+            }
+        )
         await send({"type": "http.response.body", "body": b"<p>console</p>"})
 
     app = SecurityHeaders(page, production=False)

@@ -10,8 +10,9 @@ DATA_OFFICER, a school VIEWER, and an API client with two read scopes. The prope
 - no error message reveals internals: SQL, tracebacks, file paths, Python class and module names;
 - no error is an unexpected one (masked as "Unexpected error"): each bad input has its own message.
 
-At least 1,000 requests a run (RUNXIN_FUZZ_REQUESTS raises it). The cost bucket is set out of the
-way, so the documents run rather than being refused for cost (the cost rule has its own tests).
+At least 1,000 requests a run on each backend, SQLite and PostgreSQL (RUNXIN_FUZZ_REQUESTS raises it).
+The cost bucket is set out of the way, so the documents run rather than being refused for cost
+(the cost rule has its own tests).
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ NODE_TABLES = {
 def seeded_ids(served) -> list[str]:  # type: ignore[no-untyped-def]
     ids = []
     for type_name, table in NODE_TABLES.items():
-        for (value,) in served.rows(f"SELECT id FROM {table} ORDER BY id LIMIT 8"):  # noqa: S608 - our own table names
-            ids.append(encode_id(type_name, uuid.UUID(value)))
+        for (value,) in served.rows(f"SELECT id FROM {table} ORDER BY id LIMIT 8"):  # our own table names
+            ids.append(encode_id(type_name, uuid.UUID(str(value))))
     return ids
 
 
@@ -122,9 +123,10 @@ def test_the_leak_patterns_catch_what_they_are_for() -> None:
     assert leaks("Variable '$input' got invalid value 'x'; Int cannot represent non-integer value: 'x'") == []
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):  # type: ignore[no-untyped-def]
-    with serve(tmp_path_factory.mktemp("fuzz"), RUNXIN_COST_BUCKET="10000000", RUNXIN_COST_PER_SECOND="1000000") as served:
+@pytest.fixture
+def server(tmp_path, empty_database_url: str):  # type: ignore[no-untyped-def]
+    # On each backend: PostgreSQL refuses what SQLite takes (NUL text, out-of-range numbers).
+    with serve(tmp_path, empty_database_url, RUNXIN_COST_BUCKET="10000000", RUNXIN_COST_PER_SECOND="1000000") as served:
         served.principals = people(served)
         yield served
 
@@ -148,7 +150,9 @@ def test_fuzzing_the_schema_finds_no_5xx_and_no_leak(server) -> None:  # type: i
         @given(document=documents(seeded_ids(server)))
         def probe(document: str) -> None:
             who = names[sum(sent.values()) % len(names)]  # in turn: every principal gets its share
-            response = client.post("/graphql", json={"query": document}, headers={"Authorization": f"Bearer {server.principals[who]}"})
+            response = client.post(
+                "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {server.principals[who]}"}
+            )
             sent[who] += 1
             statuses[response.status_code] += 1
             where = f"as {who}, HTTP {response.status_code}, document:\n{document}\n"

@@ -64,7 +64,9 @@ def _result(advisory: dict) -> VulnerabilityResult | None:  # type: ignore[type-
     except InvalidVersion as exc:
         raise ServiceError(f"PyPI sent a malformed version in {advisory.get('id')}: {advisory.get('fixed_in')}") from exc
     description = (advisory.get("summary") or advisory.get("details") or "N/A").replace("\n", " ")
-    return VulnerabilityResult.create(ids=[advisory["id"], *advisory.get("aliases", [])], description=description, fix_versions=fixes, published=None)
+    return VulnerabilityResult.create(
+        ids=[advisory["id"], *advisory.get("aliases", [])], description=description, fix_versions=fixes, published=None
+    )
 
 
 @dataclass
@@ -87,7 +89,8 @@ def run() -> Report:
         resolved = cast(ResolvedDependency, dependency)
         report.audited.append(f"{resolved.name} {resolved.version}")
         for result in results:
-            line = f"{resolved.name} {resolved.version} {result.id}: {result.description[:160]} (fixed in {', '.join(map(str, result.fix_versions)) or 'no release yet'})"
+            fixed = ", ".join(map(str, result.fix_versions)) or "no release yet"
+            line = f"{resolved.name} {resolved.version} {result.id}: {result.description[:160]} (fixed in {fixed})"
             ids = {result.id, *result.aliases}
             if ids & IGNORED.keys():
                 report.ignored.append(f"{line} - ignored: {IGNORED[min(ids & IGNORED.keys())]}")
@@ -98,7 +101,10 @@ def run() -> Report:
 
 def main() -> int:
     report = run()
-    print(f"{len(report.audited)} packages audited, {len(report.findings)} findings, {len(report.ignored)} ignored, {len(report.not_audited)} not audited")
+    print(
+        f"{len(report.audited)} packages audited, {len(report.findings)} findings, "
+        f"{len(report.ignored)} ignored, {len(report.not_audited)} not audited"
+    )
     for line in report.findings + report.ignored + report.not_audited:
         print("  " + line)
     return 1 if report.findings or report.not_audited else 0

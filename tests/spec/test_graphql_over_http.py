@@ -62,7 +62,10 @@ def test_the_spec_audit_finds_no_must_failure(server, who: str) -> None:  # type
     results = audit(node, server.url, token)
     failures = [r for r in results if r["status"] == "error"]
     warnings = [r for r in results if r["status"] == "warn"]
-    print(f"\nGraphQL-over-HTTP audit as {who}: {len(results)} audits, {len(failures)} MUST failures, {len(warnings)} SHOULD warnings")
+    print(
+        f"\nGraphQL-over-HTTP audit as {who}: {len(results)} audits, "
+        f"{len(failures)} MUST failures, {len(warnings)} SHOULD warnings"
+    )
     for warning in warnings:
         print(f"  warn {warning['id']} {warning['name']}: {warning['reason']}")
     assert len(results) > 50  # the suite ran (graphql-http 1.23 has 61 audits)

@@ -75,7 +75,12 @@ def test_registration_checks_scheme_in_production_and_literal_hosts() -> None:
     assert check_target("http://platform.example.cn/in", PRODUCTION)[0] == "URL_SCHEME"  # type: ignore[index]
     assert check_target("http://platform.example.cn/in", DEVELOPMENT) is None
     assert check_target("https://platform.example.cn/in", PRODUCTION) is None
-    for url in ("https://169.254.169.254/latest", "https://[::ffff:10.0.0.1]/in", "https://localhost/in", "https://127.0.0.1:8443/"):
+    for url in (
+        "https://169.254.169.254/latest",
+        "https://[::ffff:10.0.0.1]/in",
+        "https://localhost/in",
+        "https://127.0.0.1:8443/",
+    ):
         code, message = check_target(url, PRODUCTION)  # type: ignore[misc]
         assert code == "URL_NOT_ALLOWED" and "RUNXIN_DELIVERY_ALLOWED_NETWORKS" in message, url
     assert check_target("http://127.0.0.1:9000/in", DEVELOPMENT) is None

@@ -29,7 +29,9 @@ def read_secret_file(key: str, path: str) -> str:
             f"{key}_FILE names {path!r}, which cannot be read ({exc.strerror or exc}): point it at the file that holds {key}."
         ) from exc
     except UnicodeDecodeError as exc:
-        raise SecretFileError(f"{key}_FILE names {path!r}, which is not UTF-8 text: put the value of {key} in it as text.") from exc
+        raise SecretFileError(
+            f"{key}_FILE names {path!r}, which is not UTF-8 text: put the value of {key} in it as text."
+        ) from exc
 
 
 def redact_url(url: str) -> str:
