@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -194,14 +195,21 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
 class GuardedTransport(httpx.AsyncBaseTransport):
     """The delivery client's transport: https only in production, every connection through GuardedBackend."""
 
-    def __init__(self, destinations: Destinations, resolver: Resolver = resolve) -> None:
+    def __init__(
+        self, destinations: Destinations, resolver: Resolver = resolve, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         self.destinations = destinations
         self._http = httpx.AsyncHTTPTransport(retries=0)
         # httpx offers no argument for the network backend; the pool it builds takes one, so the
-        # transport's pool is replaced by the same pool with the guarded backend (no proxy: a
-        # proxy would be the only address ever checked).
+        # transport's pool is replaced by the same pool (httpx's default limits) with the guarded
+        # backend. No proxy: a proxy would be the only address ever checked.
         self._http._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=GuardedBackend(destinations, resolver)
+            ssl_context=ssl_context or httpx.create_ssl_context(),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            retries=0,
+            network_backend=GuardedBackend(destinations, resolver),
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -217,6 +225,9 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         await self._http.aclose()
 
 
-def guarded_client(destinations: Destinations, resolver: Resolver = resolve) -> httpx.AsyncClient:
+def guarded_client(
+    destinations: Destinations, resolver: Resolver = resolve, ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncClient:
     """The HTTP client deliveries are posted with: guarded, no redirects, no proxy from the environment."""
-    return httpx.AsyncClient(transport=GuardedTransport(destinations, resolver), follow_redirects=False, trust_env=False)
+    transport = GuardedTransport(destinations, resolver, ssl_context)
+    return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)

@@ -141,3 +141,71 @@ async def test_a_refused_address_is_a_failed_attempt_that_says_what_to_do(server
     assert result.status_code is None
     assert "ConnectError" in result.error and "link-local" in result.error and "RUNXIN_DELIVERY_ALLOWED_NETWORKS" in result.error
     assert server.receiver.requests == 0
+
+
+def self_signed(directory, name: str):  # type: ignore[no-untyped-def]
+    """A certificate for `name` (its own trust anchor) and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+async def test_tls_to_the_checked_address_still_verifies_the_host_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import ssl
+
+    # Given an https receiver on 127.0.0.1 whose certificate names platform.test, allowed in production.
+    cert, key = self_signed(tmp_path, "platform.test")
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    server_tls.sni_callback = lambda _socket, name, _context: names.append(name)  # type: ignore[assignment,misc]
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")), 0)
+        await reader.readexactly(length)
+        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_tls, ssl_shutdown_timeout=1)
+    port = server.sockets[0].getsockname()[1]
+    trust = ssl.create_default_context(cafile=str(cert))
+    allowed = Destinations(production=True, allowed_networks=parse_networks(["127.0.0.1/32"]))
+    try:
+        async with guarded_client(allowed, resolver("127.0.0.1"), ssl_context=trust) as client:
+            result = await post(client, claim(f"https://platform.test:{port}/in"))
+        # The socket went to the checked address; TLS asked for and verified the name.
+        assert result.status_code == 200, result.error
+        assert names == ["platform.test"]
+        # A name the certificate does not carry fails verification, though it resolves to the same address.
+        async with guarded_client(allowed, resolver("127.0.0.1"), ssl_context=trust) as client:
+            wrong = await post(client, claim(f"https://other.test:{port}/in"))
+        assert wrong.status_code is None and "certificate" in wrong.error.lower()
+    finally:
+        server.close()
+        await server.wait_closed()
