@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from runxin.platform.config import Settings
+from runxin.platform.credentials import redact_url
 from runxin.platform.errors import RunxinError
 
 app = typer.Typer(help="Runxin (润心): the data backbone for student mental-health services.", no_args_is_help=True)
@@ -48,7 +49,7 @@ def db_upgrade(revision: str = "head", data_dir: DataDir = None, database_url: D
 
     settings = settings_from(data_dir, database_url)
     upgrade(settings.database_url, revision)
-    console.print(f"database at {revision}: {settings.database_url}")
+    console.print(f"database at {revision}: {redact_url(settings.database_url)}")
 
 
 @db_app.command("downgrade")

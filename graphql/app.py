@@ -27,6 +27,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -38,10 +39,12 @@ from runxin.graphql.audit.recording import note_outcome, record_operation, trace
 from runxin.graphql.audit.writer import AuditWriter
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
+from runxin.graphql.headers import SecurityHeaders
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
 from runxin.graphql.response_cache import CachedAnswer, ResponseCache, VersionReader, key_size
 from runxin.graphql.replica import caller_key, sessionmaker_for
+from runxin.graphql.media import GraphQLResponseMedia
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.platform.config import Settings
@@ -396,5 +399,6 @@ def create_app(settings: Settings) -> Starlette:
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
         ],
+        middleware=[Middleware(SecurityHeaders, production=settings.production), Middleware(GraphQLResponseMedia)],
         lifespan=lifespan,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from starlette.config import Config
 
+from runxin.platform.credentials import SECRET_KEYS, SecretFileError, read_secret_file, redact_url
 from runxin.platform.errors import ConfigurationError
 
 _MODES = ("development", "production")
@@ -79,6 +80,8 @@ class Settings:
     # redis_url is set, platform/db/replica.py), and quorum queues on RabbitMQ.
     database_replica_url: str = ""
     rabbitmq_quorum: bool = False
+    # CIDRs deliveries may reach although they are private (platform/delivery/ssrf.py).
+    delivery_allowed_networks: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +113,19 @@ class Settings:
                 hint = "true or false" if cast is _bool else f"a {cast.__name__}"
                 raise ConfigurationError(f"{key} is invalid ({str(exc).rstrip('.')}): set it to {hint}.") from exc
 
+        def secret(key: str, default: str) -> str:
+            """A secret setting from KEY, or from the file KEY_FILE names (Docker/Kubernetes secrets)."""
+            assert key in SECRET_KEYS
+            path, value = read(f"{key}_FILE", str, ""), read(key, str, None)
+            if path:
+                if value is not None:
+                    raise ConfigurationError(f"Both {key} and {key}_FILE are set: keep one of them.")
+                try:
+                    return read_secret_file(key, str(path))
+                except SecretFileError as exc:
+                    raise ConfigurationError(str(exc)) from exc
+            return default if value is None else str(value)
+
         data_dir = Path(str(overrides.pop("data_dir", None) or read("RUNXIN_DATA_DIR", str, ".data"))).resolve()
         default_db = f"sqlite+aiosqlite:///{data_dir / 'runxin.db'}"
         mode = str(overrides.pop("mode", None) or read("RUNXIN_MODE", str, "development"))
@@ -118,7 +134,7 @@ class Settings:
         production = mode == "production"
         values: dict[str, object] = dict(
             data_dir=data_dir,
-            database_url=str(read("RUNXIN_DATABASE_URL", str, default_db)),
+            database_url=secret("RUNXIN_DATABASE_URL", default_db),
             mode=mode,
             token_issuer=read("RUNXIN_TOKEN_ISSUER", str, "runxin-local"),
             token_audience=read("RUNXIN_TOKEN_AUDIENCE", str, "runxin-api"),
@@ -129,7 +145,7 @@ class Settings:
             max_tokens=read("RUNXIN_MAX_TOKENS", int, 4000),
             introspection=read("RUNXIN_INTROSPECTION", _bool, not production),
             graphiql=read("RUNXIN_GRAPHIQL", _bool, not production),
-            broker_url=read("RUNXIN_BROKER_URL", str, ""),
+            broker_url=secret("RUNXIN_BROKER_URL", ""),
             operation_timeout_seconds=read("RUNXIN_OPERATION_TIMEOUT_SECONDS", float, 15.0),
             statement_timeout_ms=read("RUNXIN_STATEMENT_TIMEOUT_MS", int, 10_000),
             trust_proxy=read("RUNXIN_TRUST_PROXY", _bool, False),
@@ -160,6 +176,7 @@ class Settings:
             redis_prefix=str(read("RUNXIN_REDIS_PREFIX", str, "runxin:")),
             database_replica_url=str(read("RUNXIN_DATABASE_REPLICA_URL", str, "")),
             rabbitmq_quorum=read("RUNXIN_RABBITMQ_QUORUM", _bool, False),
+            delivery_allowed_networks=tuple(str(read("RUNXIN_DELIVERY_ALLOWED_NETWORKS", str, "")).replace(",", " ").split()),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -170,7 +187,7 @@ class Settings:
         url = self.database_url
         if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
             raise ConfigurationError(
-                f"RUNXIN_DATABASE_URL {url!r} is not supported: use sqlite+aiosqlite:///PATH "
+                f"RUNXIN_DATABASE_URL {redact_url(url)!r} is not supported: use sqlite+aiosqlite:///PATH "
                 "or postgresql+asyncpg://USER@HOST:PORT/DB."
             )
         replica = self.database_replica_url
@@ -226,6 +243,12 @@ class Settings:
         if any(not 2000 <= year <= 2100 for year in self.rollup_years):
             raise ConfigurationError("RUNXIN_ROLLUP_YEARS lists years from 2000 to 2100, e.g. 2025,2026 (or leave it empty).")
         _validate_redis(self.redis_url, self.redis_prefix)
+        from runxin.platform.delivery.ssrf import parse_networks
+
+        try:
+            parse_networks(self.delivery_allowed_networks)
+        except ValueError as exc:
+            raise ConfigurationError(f"RUNXIN_DELIVERY_ALLOWED_NETWORKS is invalid: {exc}.") from exc
         from runxin.platform.standards import STANDARDS
 
         if self.standards_version not in STANDARDS:

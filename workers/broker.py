@@ -14,6 +14,7 @@ from __future__ import annotations
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
+from runxin.platform.credentials import redact_url
 from runxin.platform.errors import ConfigurationError
 from runxin.workers.tracing import TraceContext
 
@@ -57,7 +58,9 @@ def make_broker(url: str, *, quorum: bool = False) -> dramatiq.Broker:
         broker = StubBroker()
         broker.emit_after("process_boot")
     else:
-        raise ConfigurationError(f"RUNXIN_BROKER_URL {url!r} is not supported: use amqp://..., redis://... or leave it empty.")
+        raise ConfigurationError(
+            f"RUNXIN_BROKER_URL {redact_url(url)!r} is not supported: use amqp://..., redis://... or leave it empty."
+        )
     # Trace and tenant context ride in every message (workers/tracing.py).
     broker.add_middleware(TraceContext())
     dramatiq.set_broker(broker)

@@ -32,6 +32,7 @@ from runxin.platform.crashpoints import crash_point
 from runxin.platform.db.engine import WRITE_TRANSACTION, make_engine, make_sessionmaker
 from runxin.platform.delivery.sender import attempt_delivery
 from runxin.platform.delivery.services import due_delivery_ids, reconcile
+from runxin.platform.delivery.ssrf import Destinations, guarded_client
 from runxin.platform.rollup.marking import ROLLUP
 from runxin.platform.rollup.recompute import is_pending, note_rung, pending_tenants, recompute_tenant
 from runxin.platform.rollup.years import live_years
@@ -105,7 +106,8 @@ class Chain:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(follow_redirects=False)
+            # Every connection of the delivery client goes through the destination guard (SSRF).
+            self._http = guarded_client(Destinations.from_settings(self.settings))
         return self._http
 
     def close(self) -> None:
