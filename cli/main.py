@@ -178,6 +178,25 @@ def schema(output: Annotated[Path | None, typer.Option(help="Write to this file 
         sys.stdout.write(sdl)
 
 
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="A filled-in template (.xlsx): staff, training, calls or stations.", exists=True, dir_okay=False)],
+    tenant: Annotated[str, typer.Option("--tenant", help="The tenant to import into (its division or school code).")],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Import FILE into TENANT's subtree: all rows or, if any cell is bad, none (exit 1)."""
+    from runxin.cli.importing import run_import
+
+    settings = settings_from(data_dir, database_url)
+    try:
+        imported = run_import(settings, file, tenant, console)
+    except RunxinError as exc:
+        fail(exc.message)
+    if not imported:
+        raise typer.Exit(1)
+
+
 def _register_identity_commands() -> None:
     # Imported after settings_from is defined: cli/clients.py reuses it.
     from runxin.cli.clients import clients_app, keys_app

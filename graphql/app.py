@@ -47,6 +47,7 @@ from runxin.graphql.replica import caller_key, sessionmaker_for
 from runxin.graphql.media import GraphQLResponseMedia
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
+from runxin.graphql.uploads import is_multipart, read_multipart
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.replica import ReplicaRouter, replica_router
@@ -162,6 +163,8 @@ async def _read_request(request: Request) -> dict[str, Any] | JSONResponse:
             "documentId": params.get("documentId"),
             "extensions": extensions,
         }
+    if is_multipart(request):
+        return await read_multipart(request)  # file uploads: their own size limit and CSRF check
     declared = request.headers.get("content-length", "0")
     # The declared length refuses a large body before reading it; the read length catches a lie.
     if (declared.isdigit() and int(declared) > MAX_BODY_BYTES) or len(body := await request.body()) > MAX_BODY_BYTES:
@@ -392,12 +395,15 @@ def create_app(settings: Settings) -> Starlette:
             await engine.dispose()
             await shared_state.aclose()
 
+    from runxin.graphql.exports import routes as file_routes  # here: it runs its documents through this module
+
     return Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
+            *file_routes(),
         ],
         middleware=[Middleware(SecurityHeaders, production=settings.production), Middleware(GraphQLResponseMedia)],
         lifespan=lifespan,

@@ -120,7 +120,10 @@ class ResponseCache:
         if not isinstance(document, str) or any(word in document for word in UNCACHED_MENTIONS):
             return None
         variables = payload.get("variables")
-        canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
+        try:
+            canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS) if variables else b""
+        except TypeError:
+            return None  # a file upload (multipart request): a mutation, never cached
         versions = self._replica_versions if on_replica and self._replica_versions is not None else self._versions
         version = await versions.version(principal.tenant_path)
         return (document, payload.get("operationName"), canonical, principal, version, dt.date.today())

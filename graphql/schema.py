@@ -38,6 +38,7 @@ from runxin.graphql.disclosure.mutations import DisclosureMutation
 from runxin.graphql.errors import is_unexpected, log, should_mask
 from runxin.graphql.fanout import FragmentFanOutLimiter
 from runxin.graphql.hotlines.mutations import HotlineMutation
+from runxin.graphql.imports import DataImportMutation
 from runxin.graphql.hotlines.types import HotlineNode
 from runxin.graphql.reporting.mutations import ReportMutation
 from runxin.graphql.schools.mutations import SchoolMutation
@@ -70,6 +71,7 @@ Mutation = merge_types(
         DisclosureMutation,
         ReportMutation,
         DeliveryMutation,
+        DataImportMutation,
     ),
 )
 

@@ -14,6 +14,7 @@ UNSET = strawberry.UNSET
 @strawberry.input
 class StaffFields:
     kind: StaffKind | None = UNSET
+    staff_code: str | None = strawberry.field(default=UNSET, description="The employer's staff number (工号); \"\" for none.")
     name: str | None = UNSET
     gender: Gender | None = UNSET
     birth_date: dt.date | None = UNSET

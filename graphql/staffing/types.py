@@ -25,6 +25,7 @@ Gender = enum_of("Gender", GENDERS)
 @strawberry.type(name="Staff", description="A mental-health teacher, hired counsellor or homeroom teacher.")
 class StaffNode(TenantRecord):
     kind: StaffKind
+    staff_code: str | None = strawberry.field(description="The employer's staff number (工号), unique within the tenant.")
     name: str = strawberry.field(description="Masked to the family name (张**) when personalDataMasked.")
     gender: Gender | None = strawberry.field(description="Null when personalDataMasked.")
     birth_date: dt.date | None = strawberry.field(description="Null when personalDataMasked or not recorded.")
@@ -50,6 +51,7 @@ class StaffNode(TenantRecord):
         return cls(
             **record_fields(row),
             kind=StaffKind(row.kind),
+            staff_code=row.staff_code,
             name=row.name if disclosure.shows("name") else mask_name(row.name),
             gender=Gender(row.gender) if disclosure.shows("gender") else None,
             birth_date=row.birth_date if disclosure.shows("birth_date") else None,

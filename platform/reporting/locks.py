@@ -55,9 +55,10 @@ def _values(obj: Any, attr: str) -> set[Any]:
 def touched(session: Session) -> dict[tuple[uuid.UUID, str], tuple[str, str]]:
     """(tenant id, period id) -> (attribute, what) for every period-keyed record this flush writes."""
     found: dict[tuple[uuid.UUID, str], tuple[str, str]] = {}
-    for obj in chain(session.new, session.dirty, session.deleted):
+    dirty = session.dirty  # a new set on every access: take it once, not once per object
+    for obj in chain(session.new, dirty, session.deleted):
         spec = LOCKED.get(type(obj))
-        if spec is None or (obj in session.dirty and not session.is_modified(obj)):
+        if spec is None or (obj in dirty and not session.is_modified(obj)):
             continue
         attr, to_period, what = spec
         for tenant_id in _values(obj, "tenant_id"):

@@ -84,14 +84,15 @@ def _mark_written_tenants(session: Session, _flush_context: Any) -> None:
     # was flushed (new, dirty, deleted and attribute history).
     tables = input_tables()
     tenants: dict[uuid.UUID, uuid.UUID] = {}
-    for obj in chain(session.new, session.dirty, session.deleted):
+    dirty = session.dirty  # a new set on every access: take it once, not once per object
+    for obj in chain(session.new, dirty, session.deleted):
         if getattr(type(obj), "__table__", None) not in tables:
             continue
         if isinstance(obj, Tenant):
             if obj in session.new:  # a new tenant changes its parent's denominators
                 tenants[obj.id] = obj.root_id
             continue  # a rename changes no figure; moves mark explicitly (tree services)
-        if obj in session.dirty and not session.is_modified(obj):
+        if obj in dirty and not session.is_modified(obj):
             continue
         tenants[obj.tenant_id] = obj.root_id
         # A record moved to another tenant leaves a gap where it was.

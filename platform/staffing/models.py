@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runxin.platform.db.base import Base, TenantOwned
@@ -20,6 +20,9 @@ class Staff(TenantOwned, Base):
     __tablename__ = "staff"
 
     kind: Mapped[str] = mapped_column(String(20))
+    # The employer's staff number (工号): the natural key a roster import matches rows by. Optional,
+    # unique within the tenant (NULLs do not collide on either database).
+    staff_code: Mapped[str | None] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100), info=PERSONAL)
     gender: Mapped[str] = mapped_column(String(12), default="UNDISCLOSED", info=PERSONAL)
     birth_date: Mapped[dt.date | None] = mapped_column(info=PERSONAL)
@@ -32,7 +35,7 @@ class Staff(TenantOwned, Base):
 
     # Counts by kind per tenant are the hot read; without statistics SQLite would otherwise pick
     # a kind-only index and scan every teacher of the deployment.
-    __table_args__ = (Index("ix_staff_tenant_kind", "tenant_id", "kind"),)
+    __table_args__ = (Index("ix_staff_tenant_kind", "tenant_id", "kind"), UniqueConstraint("tenant_id", "staff_code"))
 
 
 def personal_fields() -> tuple[str, ...]:

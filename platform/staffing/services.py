@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,7 @@ QUALIFICATIONS = (
 # Only the mental-health teachers themselves can be the school's strong (骨干) mental-health teacher.
 STRONG_TEACHER_KINDS = ("FULL_TIME", "PART_TIME")
 MIN_AGE, MAX_AGE = 18, 75
+STAFF_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def age_on(birth_date: dt.date, day: dt.date) -> int:
@@ -41,6 +43,13 @@ def validate_staff(values: Mapping[str, Any], tenant: Tenant, *, today: dt.date 
     checks.required("kind", "name")
     checks.choice("kind", STAFF_KINDS)
     checks.text("name", max_length=100, label="Name")
+    code = values.get("staff_code")
+    if code is not None and not STAFF_CODE.fullmatch(str(code)):
+        checks.fail(
+            "staff_code",
+            "STAFF_CODE_FORMAT",
+            f"{code!r} is not a staff number; use 1 to 32 letters, digits, '-' or '_' (the employer's 工号), or leave it empty.",
+        )
     checks.choice("gender", GENDERS)
     checks.text("qualifications", min_length=0, max_length=200, label="Qualifications")
     checks.code_list("qualifications", QUALIFICATIONS, code="QUALIFICATION_UNKNOWN", label="Qualifications")
@@ -75,8 +84,11 @@ def validate_staff(values: Mapping[str, Any], tenant: Tenant, *, today: dt.date 
     checks.raise_if_any()
 
 
-def _normalised(values: Mapping[str, Any]) -> dict[str, Any]:
+def normalised_staff(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values as stored: phone digits only, qualification codes joined, an empty staff code as none."""
     values = dict(values)
+    if isinstance(values.get("staff_code"), str):
+        values["staff_code"] = values["staff_code"].strip() or None
     if isinstance(values.get("phone"), str):
         values["phone"] = normalise_phone(values["phone"])
     if isinstance(values.get("qualifications"), str):
@@ -86,9 +98,9 @@ def _normalised(values: Mapping[str, Any]) -> dict[str, Any]:
 
 async def create_staff(session: AsyncSession, *, tenant_id: uuid.UUID, values: Mapping[str, Any]) -> Staff:
     return await create_record(
-        session, Staff, tenant_id=tenant_id, values=_normalised(values), owner_kinds=OWNER_KINDS, validate=validate_staff
+        session, Staff, tenant_id=tenant_id, values=normalised_staff(values), owner_kinds=OWNER_KINDS, validate=validate_staff
     )
 
 
 async def update_staff(session: AsyncSession, staff_id: uuid.UUID, changes: Mapping[str, Any]) -> Staff:
-    return await update_record(session, Staff, staff_id, changes=_normalised(changes), validate=validate_staff)
+    return await update_record(session, Staff, staff_id, changes=normalised_staff(changes), validate=validate_staff)
