@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from runxin.platform.errors import Conflict, Invalid
-from runxin.platform.seed.generator import Progress, generate
+from runxin.platform.seed.generator import Progress, generate_by_city
 from runxin.platform.seed.rows import WRITE_ORDER, Dataset
 from runxin.platform.seed.scales import SCALES
 from runxin.platform.tree.models import Tenant
@@ -58,9 +58,16 @@ async def seed_database(
     started = time.perf_counter()
     async with sessionmaker() as session:
         await _refuse_if_seeded(session)
-        data = generate(SCALES[scale], seed, progress)
+        data = Dataset(seed)
+        counts = dict.fromkeys(data.counts(), 0)
         try:
-            await write_dataset(session, data, progress)
+            # City by city: generate, write, forget, so memory holds one city whatever the scale.
+            for _city in generate_by_city(SCALES[scale], seed, data, progress):
+                for table, count in data.counts().items():
+                    counts[table] += count
+                # No per-table progress: it would restart with every city; "generate" counts cities.
+                await write_dataset(session, data)
+                data.clear()
             await session.commit()
         except IntegrityError as exc:
             await session.rollback()
@@ -72,7 +79,7 @@ async def seed_database(
     return SeedSummary(
         scale=scale,
         seed=seed,
-        counts=MappingProxyType(data.counts()),
+        counts=MappingProxyType(counts),
         city_code=city,
         county_code=county,
         school_code=school,
