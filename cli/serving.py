@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
+from typing import Any
 
 import uvicorn
 
@@ -38,6 +39,15 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         shutdown_tracing()
 
 
+def _worker_metrics(settings: Settings, handle: Any) -> Any:
+    """The worker's /metrics on RUNXIN_WORKER_METRICS_ADDRESS; the queue gauges read on the job loop."""
+    from runxin.platform.metrics import QueueGauges
+    from runxin.workers.metrics import serve_worker_metrics
+
+    gauges, chain = QueueGauges(), handle.chain
+    return serve_worker_metrics(settings, lambda: chain.loop.run(gauges.read(chain.sessionmaker), timeout=10))
+
+
 def run_worker(settings: Settings, threads: int) -> None:
     """Consume the chain's jobs from the configured broker, and sweep, until SIGINT or SIGTERM."""
     from runxin.platform.telemetry import configure_tracing, shutdown_tracing
@@ -54,8 +64,11 @@ def run_worker(settings: Settings, threads: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     chain = start_chain(settings.replace(worker_threads=threads), consume=True)
+    metrics = _worker_metrics(settings, chain) if settings.worker_metrics_address else None
     try:
         stop.wait()
     finally:
+        if metrics is not None:
+            metrics.shutdown()
         chain.stop()
         shutdown_tracing()

@@ -26,6 +26,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -38,6 +39,7 @@ from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
+from runxin.graphql.metrics import RequestMetrics, metrics_endpoint
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.platform.config import Settings
@@ -301,6 +303,8 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
+            Route("/metrics", metrics_endpoint),
         ],
+        middleware=[Middleware(RequestMetrics)],
         lifespan=lifespan,
     )

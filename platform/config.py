@@ -67,6 +67,10 @@ class Settings:
     worker_threads: int = 4
     # Prefix of the chain's queue names, for deployments (or test runs) sharing one broker.
     queue_namespace: str = ""
+    # Metrics: the bearer token a Prometheus scraper sends to /metrics (empty: open in development,
+    # off in production), and where `runxin worker` serves its own (host:port; empty: not served).
+    metrics_token: str = ""
+    worker_metrics_address: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -142,6 +146,8 @@ class Settings:
             oidc_jwks_cache_seconds=read("RUNXIN_OIDC_JWKS_CACHE_SECONDS", int, 300),
             oidc_jwks_min_refetch_seconds=read("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS", int, 30),
             public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
+            metrics_token=read("RUNXIN_METRICS_TOKEN", str, ""),
+            worker_metrics_address=read("RUNXIN_WORKER_METRICS_ADDRESS", str, ""),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -150,6 +156,12 @@ class Settings:
 
     def validate(self) -> None:
         url = self.database_url
+        if self.worker_metrics_address:
+            host, _, port = self.worker_metrics_address.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ConfigurationError(
+                    f"RUNXIN_WORKER_METRICS_ADDRESS {self.worker_metrics_address!r} is not host:port: set e.g. 127.0.0.1:9108."
+                )
         if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
             raise ConfigurationError(
                 f"RUNXIN_DATABASE_URL {url!r} is not supported: use sqlite+aiosqlite:///PATH "

@@ -11,6 +11,7 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 
 from runxin.platform.errors import ConfigurationError
+from runxin.workers.metrics import JobMetrics
 from runxin.workers.tracing import TraceContext
 
 
@@ -32,5 +33,6 @@ def make_broker(url: str) -> dramatiq.Broker:
         raise ConfigurationError(f"RUNXIN_BROKER_URL {url!r} is not supported: use amqp://..., redis://... or leave it empty.")
     # Trace and tenant context ride in every message (workers/tracing.py).
     broker.add_middleware(TraceContext())
+    broker.add_middleware(JobMetrics())  # runxin_jobs_total, runxin_job_duration_seconds (workers/metrics.py)
     dramatiq.set_broker(broker)
     return broker

@@ -32,6 +32,7 @@ from runxin.platform.crashpoints import crash_point
 from runxin.platform.db.engine import WRITE_TRANSACTION, make_engine, make_sessionmaker
 from runxin.platform.delivery.sender import attempt_delivery
 from runxin.platform.delivery.services import due_delivery_ids, reconcile
+from runxin.platform.metrics import instruments
 from runxin.platform.rollup.marking import ROLLUP
 from runxin.platform.rollup.recompute import is_pending, note_rung, pending_tenants, recompute_tenant
 from runxin.platform.rollup.years import live_years
@@ -140,7 +141,8 @@ class Chain:
             return result.changed
 
     def _deliver(self, delivery_id: str) -> None:
-        self.loop.run(self.attempt(uuid.UUID(delivery_id)))
+        outcome = self.loop.run(self.attempt(uuid.UUID(delivery_id)))
+        instruments().delivery_attempts.labels(outcome).inc()
 
     async def attempt(self, delivery_id: uuid.UUID) -> str:
         return await attempt_delivery(
