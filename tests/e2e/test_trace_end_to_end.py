@@ -33,9 +33,13 @@ from runxin.platform.rollup.years import live_years
 from tests.conftest import IN_CI
 from tests.e2e.test_demo import free_port
 from tests.e2e.test_demo_chain import ACCEPT, APPROVE, ENDPOINT, RUNXIN, STATION_UPDATE, SUBMIT, rows
+from prometheus_client.parser import text_string_to_metric_families
+
 from tests.integration.test_broker import BROKERS, reachable
 from tests.otlp_collector import OtlpCollector, ReceivedSpan
 from tests.receiver import ReceiverServer, ReferenceReceiver
+
+METRICS_TOKEN = "scrape-" + "t0ken"
 
 # Everything a span may say: names, ids, counts and status codes.
 ALLOWED_ATTRIBUTES = {
@@ -69,7 +73,7 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def system(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, Path, Settings, OtlpCollector]]:
+def system(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, str, Path, Settings, OtlpCollector]]:
     """A seeded tiny city served by `runxin serve` and one `runxin worker`, both exporting spans."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RUNXIN_", "OTEL_"))}
     data = tmp_path / "data"
@@ -82,7 +86,12 @@ def system(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, Path, Settings
             "RUNXIN_SWEEP_SECONDS": "0.5",
             "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
             "OTEL_BSP_SCHEDULE_DELAY": "100",
+            # Both processes count into one directory; a scrape of either adds them up.
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prometheus"),
+            "RUNXIN_METRICS_TOKEN": METRICS_TOKEN,
+            "RUNXIN_WORKER_METRICS_ADDRESS": f"127.0.0.1:{(worker_port := free_port())}",
         }
+        (tmp_path / "prometheus").mkdir()
         port = free_port()
         logs = tmp_path / "logs"
         logs.mkdir()
@@ -100,7 +109,7 @@ def system(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, Path, Settings
                     time.sleep(0.1)
             else:
                 pytest.fail("runxin serve did not answer /healthz: " + (logs / "api.log").read_text()[-2000:])
-            yield base, data, Settings.from_env(env_file=None, data_dir=data), collector
+            yield base, f"http://127.0.0.1:{worker_port}", data, Settings.from_env(env_file=None, data_dir=data), collector
         finally:
             # SIGTERM: both flush their span queues on the way out (shutdown_tracing).
             for process in processes:
@@ -113,7 +122,7 @@ def system(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, Path, Settings
 
 
 def test_one_trace_from_the_request_through_the_workers_to_the_city_platform(system) -> None:  # type: ignore[no-untyped-def]
-    base, data, settings, collector = system
+    base, worker_base, data, settings, collector = system
     db = data / "runxin.db"
     ((city_id, city),) = rows(db, "SELECT id, code FROM tenant WHERE kind = 'CITY'")
     counties = rows(db, "SELECT id, code FROM tenant WHERE kind = 'COUNTY' ORDER BY code")
@@ -211,3 +220,44 @@ def test_one_trace_from_the_request_through_the_workers_to_the_city_platform(sys
         text = repr(span.attributes)
         for secret in ("mutation", "SUSPENDED", station_global_id, created["secret"], "figures", '"value"'):
             assert secret not in text, (span.name, secret)
+
+
+def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = httpx.get(url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10)
+    assert response.status_code == 200, response.text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.text)
+        for sample in family.samples
+    }
+
+
+def test_the_api_and_the_worker_count_into_one_scrape(system) -> None:  # type: ignore[no-untyped-def]
+    base, worker_base, data, settings, _collector = system
+    db = data / "runxin.db"
+    ((station_id, school),) = rows(
+        db, "SELECT s.id, t.code FROM station s JOIN tenant t ON t.id = s.tenant_id WHERE s.status = 'OPERATIONAL' LIMIT 1"
+    )
+    token = asyncio.run(issue_token(settings, school, ["ADMIN"], None, 3600))
+    # When a school changes its station over HTTP, with a named operation
+    response = httpx.post(
+        base + "/graphql",
+        json={
+            "query": STATION_UPDATE.replace("mutation (", "mutation Suspend("),
+            "operationName": "Suspend",
+            "variables": {"input": {"id": encode_id("Station", uuid.UUID(station_id)), "status": "SUSPENDED"}},
+        },
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
+    assert response.status_code == 200 and "errors" not in response.json(), response.text
+    wait_for(lambda: not rows(db, "SELECT 1 FROM rollup_dirty WHERE generation > done_generation"), 20, "the rollups settle")
+    # Then a scrape of the API shows the request, and the worker's jobs (another process) beside it
+    api = scrape(base)
+    assert api[("runxin_graphql_requests_total", (("operation", "Suspend"), ("status", "200")))] == 1
+    assert api[("runxin_jobs_total", (("actor", "rollup_tenant"), ("outcome", "ok")))] >= 3  # school, county, city
+    assert api[("runxin_rollup_pending", ())] == 0
+    # And the worker's own endpoint says the same, and wants the token too
+    assert scrape(worker_base)[("runxin_jobs_total", (("actor", "rollup_tenant"), ("outcome", "ok")))] >= 3
+    assert httpx.get(worker_base + "/metrics", timeout=10).status_code == 401
+    assert httpx.get(base + "/metrics", timeout=10).status_code == 401
