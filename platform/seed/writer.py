@@ -63,10 +63,12 @@ async def seed_database(
         try:
             # City by city: generate, write, forget, so memory holds one city whatever the scale.
             for _city in generate_by_city(SCALES[scale], seed, data, progress):
+                await write_dataset(session, data)
                 for table, count in data.counts().items():
                     counts[table] += count
-                # No per-table progress: it would restart with every city; "generate" counts cities.
-                await write_dataset(session, data)
+                    # Rows written so far: the total is not known before the last city ("generate" counts cities).
+                    if progress is not None:
+                        progress(table, counts[table], counts[table])
                 data.clear()
             await session.commit()
         except IntegrityError as exc:
