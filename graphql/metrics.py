@@ -5,8 +5,9 @@ keeps a copy of the body the endpoint reads (bounded like the endpoint's own lim
 answer, labels the request with its operation name and HTTP status. Operation names come from
 clients, so the label is bounded: a name must look like a GraphQL name (at most 64 characters),
 and each process keeps at most `MAX_OPERATIONS` distinct names — later new names count as
-`other` — so a client inventing names cannot blow up the series. Unnamed operations are
-`anonymous`, a trusted document sent by id without a name is `document`.
+`other` — so a client inventing names cannot blow up the series. The name is the request's
+`operationName`, else the one the document opens with; unnamed operations are `anonymous`, a
+trusted document sent by id without a name is `document`.
 
 `/metrics` is protected by `RUNXIN_METRICS_TOKEN` (a bearer token the scraper sends). Without one
 it is open in development and not served in production (platform/metrics.py `refusal`).
@@ -29,6 +30,7 @@ from runxin.platform.metrics import CONTENT_TYPE, QueueGauges, exposition, instr
 MAX_OPERATIONS = 100
 MAX_BODY_BYTES = 1_000_000  # the endpoint refuses larger bodies; nothing beyond is kept
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_HEAD = re.compile(r"\s*(?:#[^\n]*\n\s*)*(?:query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class OperationLabels:
@@ -61,7 +63,16 @@ def _operation_name(scope: Scope, body: bytes) -> object:
         return "other"
     if not isinstance(payload, dict):
         return "other"
-    return payload.get("operationName") or ("document" if payload.get("documentId") else None)
+    return payload.get("operationName") or _named_in(payload.get("query")) or ("document" if payload.get("documentId") else None)
+
+
+def _named_in(document: object) -> str | None:
+    """The name of a document's operation when the document opens with it (`query Name ...`);
+    reading only the head keeps it cheap, and a wrong guess only mislabels one bounded series."""
+    if not isinstance(document, str):
+        return None
+    found = _HEAD.match(document[:500])
+    return found.group(1) if found else None
 
 
 class RequestMetrics:

@@ -14,7 +14,7 @@ from runxin.platform.delivery.models import Delivery
 from runxin.platform.ids import new_id
 from runxin.platform.metrics import QueueGauges, refusal
 from runxin.platform.rollup.models import RollupDirty
-from runxin.graphql.metrics import OperationLabels
+from runxin.graphql.metrics import OperationLabels, _operation_name
 from tests.factories.deliveries import add_endpoint
 from tests.factories.tree import make_tree
 
@@ -101,6 +101,15 @@ async def test_queue_gauges_follow_the_outbox_tables(api, system_session) -> Non
     assert value(busy, "runxin_deliveries", status="PENDING") == 1
     assert value(busy, "runxin_deliveries", status="DEAD") == 1
     assert 120 <= value(busy, "runxin_delivery_lag_seconds") < 150
+
+
+def test_the_operation_name_is_the_requests_or_the_documents() -> None:
+    post = {"type": "http", "method": "POST"}
+    assert _operation_name(post, b'{"query": "{ a }", "operationName": "Given"}') == "Given"
+    assert _operation_name(post, b'{"query": "# list\\n  query Listed($x: Int) { a }"}') == "Listed"
+    assert _operation_name(post, b'{"query": "{ a }"}') is None
+    assert _operation_name(post, b'{"documentId": "sha256:ab"}') == "document"
+    assert _operation_name(post, b"[1, 2]") == "other" and _operation_name(post, b"not json") == "other"
 
 
 def test_operation_labels_are_bounded() -> None:
