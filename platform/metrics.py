@@ -95,12 +95,16 @@ class QueueGauges:
         async with sessionmaker() as session:
             # The partial index ix_rollup_dirty_pending holds only pending rows: both figures read it alone.
             marks, oldest_mark = (
-                await session.execute(select(func.count(), func.min(RollupDirty.dirty_since)).where(pending), execution_options=_SYSTEM)
+                await session.execute(
+                    select(func.count(), func.min(RollupDirty.dirty_since)).where(pending), execution_options=_SYSTEM
+                )
             ).one()
             by_status = dict(
                 (
                     await session.execute(
-                        select(Delivery.status, func.count()).where(Delivery.status.in_(("PENDING", "DEAD"))).group_by(Delivery.status),
+                        select(Delivery.status, func.count())
+                        .where(Delivery.status.in_(("PENDING", "DEAD")))
+                        .group_by(Delivery.status),
                         execution_options=_SYSTEM,
                     )
                 ).all()
@@ -133,7 +137,9 @@ class _Snapshot:
 
     def collect(self) -> Iterator[Metric]:
         s = self.snapshot
-        yield GaugeMetricFamily("runxin_rollup_pending", "Tenants marked for a rollup recompute and not yet done", s.rollup_pending)
+        yield GaugeMetricFamily(
+            "runxin_rollup_pending", "Tenants marked for a rollup recompute and not yet done", s.rollup_pending
+        )
         yield GaugeMetricFamily(
             "runxin_rollup_oldest_pending_seconds",
             "Age of the oldest pending rollup mark (0: the figures are fresh)",

@@ -49,7 +49,7 @@ def serve_worker_metrics(settings: Settings, read_queue: Callable[[], QueueSnaps
     host, _, port = settings.worker_metrics_address.rpartition(":")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server interface
+        def do_GET(self) -> None:
             if self.path.split("?")[0] != "/metrics":
                 self._answer(404, b"GET /metrics\n", "text/plain")
                 return
@@ -66,7 +66,7 @@ def serve_worker_metrics(settings: Settings, read_queue: Callable[[], QueueSnaps
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - scrapes are not worth a log line
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer((host.strip("[]"), int(port)), Handler)

@@ -94,7 +94,11 @@ def _city_numbers(scale: Scale, rng: random.Random) -> list[tuple[str, int]]:
     if scale.provinces == 1:
         return [(PROVINCE, n) for n in ([SAMPLE_CITY] if scale.cities == 1 else range(1, scale.cities + 1))]
     per_province = split(scale.cities, scale.provinces, rng, spread=0.35, minimum=1)
-    return [(province, n) for province, count in zip(PROVINCES[: scale.provinces], per_province, strict=True) for n in range(1, count + 1)]
+    return [
+        (province, n)
+        for province, count in zip(PROVINCES[: scale.provinces], per_province, strict=True)
+        for n in range(1, count + 1)
+    ]
 
 
 def digest(data: Dataset) -> str:
@@ -284,4 +288,3 @@ def _add_targets(data: Dataset, city: CityPlan, rng: random.Random) -> None:
             Target, tenant_id=county.id, root_id=city.id, indicator=indicator, set_by_id=county.id, value=value,
             due_date=due, note=note,
         )  # fmt: skip
-

@@ -48,7 +48,11 @@ SCALES: dict[str, Scale] = {
     # China's order of magnitude: 31 provinces, 333 prefecture-level cities, about 2,850 counties
     # and 210,000 primary and secondary schools. Not for tests: minutes and gigabytes on PostgreSQL.
     "national": Scale(
-        "national", cities=333, counties=2_850, schools=210_000, provinces=31,
+        "national",
+        cities=333,
+        counties=2_850,
+        schools=210_000,
+        provinces=31,
         description="31 provinces, 333 cities, 2,850 counties, 210,000 schools: capacity planning (PostgreSQL)",
-    ),  # fmt: skip
+    ),
 }

@@ -9,12 +9,12 @@ import hashlib
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
+from runxin.graphql.metrics import OperationLabels, _operation_name
 from runxin.platform.config import Settings
 from runxin.platform.delivery.models import Delivery
 from runxin.platform.ids import new_id
 from runxin.platform.metrics import QueueGauges, refusal
 from runxin.platform.rollup.models import RollupDirty
-from runxin.graphql.metrics import OperationLabels, _operation_name
 from tests.factories.deliveries import add_endpoint
 from tests.factories.tree import make_tree
 

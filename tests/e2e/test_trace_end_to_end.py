@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from runxin.cli.tokens import issue_token
 from runxin.graphql.ids import encode_id
@@ -33,8 +34,6 @@ from runxin.platform.rollup.years import live_years
 from tests.conftest import IN_CI
 from tests.e2e.test_demo import free_port
 from tests.e2e.test_demo_chain import ACCEPT, APPROVE, ENDPOINT, RUNXIN, STATION_UPDATE, SUBMIT, rows
-from prometheus_client.parser import text_string_to_metric_families
-
 from tests.integration.test_broker import BROKERS, reachable
 from tests.otlp_collector import OtlpCollector, ReceivedSpan
 from tests.receiver import ReceiverServer, ReferenceReceiver
@@ -122,7 +121,7 @@ def system(tmp_path: Path, redis_url: str) -> Iterator[tuple[str, str, Path, Set
 
 
 def test_one_trace_from_the_request_through_the_workers_to_the_city_platform(system) -> None:  # type: ignore[no-untyped-def]
-    base, worker_base, data, settings, collector = system
+    base, _worker, data, settings, collector = system
     db = data / "runxin.db"
     ((city_id, city),) = rows(db, "SELECT id, code FROM tenant WHERE kind = 'CITY'")
     counties = rows(db, "SELECT id, code FROM tenant WHERE kind = 'COUNTY' ORDER BY code")
@@ -159,9 +158,7 @@ def test_one_trace_from_the_request_through_the_workers_to_the_city_platform(sys
     station_global_id = encode_id("Station", uuid.UUID(station_id))
     # When the school suspends it, and the rollups climb to the city
     gql(STATION_UPDATE, {"input": {"id": station_global_id, "status": "SUSPENDED"}}, school, "stationUpdate")
-    wait_for(
-        lambda: not rows(db, "SELECT 1 FROM rollup_dirty WHERE generation > done_generation"), 20, "the rollups settle"
-    )
+    wait_for(lambda: not rows(db, "SELECT 1 FROM rollup_dirty WHERE generation > done_generation"), 20, "the rollups settle")
     # And the approval chain runs up to the city's acceptance, which writes a delivery to its platform
     receiver = ReceiverServer(ReferenceReceiver()).start()
     try:
@@ -188,7 +185,9 @@ def test_one_trace_from_the_request_through_the_workers_to_the_city_platform(sys
         return [
             s
             for s in spans
-            if s.parent_span_id == parent.span_id and s.name == name and all(s.attributes.get(k) == v for k, v in attributes.items())
+            if s.parent_span_id == parent.span_id
+            and s.name == name
+            and all(s.attributes.get(k) == v for k, v in attributes.items())
         ]
 
     # Then the API's span of the station change is the child of the client's span, in the client's trace
@@ -211,8 +210,10 @@ def test_one_trace_from_the_request_through_the_workers_to_the_city_platform(sys
     assert f"00-{trace_id}-{attempt.span_id}-01" in headers
     # And every span of the trace has its parent in the trace, or is the API's span under a client span
     for span in spans:
-        assert span.parent_span_id in by_id or span.parent_span_id in client_spans.values() or (
-            span.name == "graphql.operation" and span.parent_span_id
+        assert (
+            span.parent_span_id in by_id
+            or span.parent_span_id in client_spans.values()
+            or (span.name == "graphql.operation" and span.parent_span_id)
         ), span
     # And no span carries the document, its variables or the payload: only the attributes listed
     for span in spans:
