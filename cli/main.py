@@ -135,7 +135,9 @@ def worker(data_dir: DataDir = None, threads: int = 4) -> None:
 
 @app.command()
 def seed(
-    scale: Annotated[str, typer.Option(help="tiny, city (12 counties, 1,200 schools) or province (15,000 schools).")] = "city",
+    scale: Annotated[
+        str, typer.Option(help="tiny, city (1,200 schools), province (15,000) or national (210,000 schools; PostgreSQL).")
+    ] = "city",
     random_seed: Annotated[int, typer.Option("--seed", help="Same seed, same data.")] = 7,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

@@ -120,6 +120,13 @@ def app_from_environment() -> Starlette:
 
     app.router.lifespan_context = lifespan
     return app
+def _worker_metrics(settings: Settings, handle: Any) -> Any:
+    """The worker's /metrics on RUNXIN_WORKER_METRICS_ADDRESS; the queue gauges read on the job loop."""
+    from runxin.platform.metrics import QueueGauges
+    from runxin.workers.metrics import serve_worker_metrics
+
+    gauges, chain = QueueGauges(), handle.chain
+    return serve_worker_metrics(settings, lambda: chain.loop.run(gauges.read(chain.sessionmaker), timeout=10))
 
 
 def run_worker(settings: Settings, threads: int) -> None:
@@ -138,8 +145,11 @@ def run_worker(settings: Settings, threads: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     chain = start_chain(settings.replace(worker_threads=threads), consume=True)
+    metrics = _worker_metrics(settings, chain) if settings.worker_metrics_address else None
     try:
         stop.wait()
     finally:
+        if metrics is not None:
+            metrics.shutdown()
         chain.stop()
         shutdown_tracing()

@@ -45,6 +45,7 @@ from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token
 from runxin.graphql.response_cache import CachedAnswer, ResponseCache, VersionReader, key_size
 from runxin.graphql.replica import caller_key, sessionmaker_for
 from runxin.graphql.media import GraphQLResponseMedia
+from runxin.graphql.metrics import RequestMetrics, metrics_endpoint
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.graphql.uploads import is_multipart, read_multipart
@@ -404,7 +405,12 @@ def create_app(settings: Settings) -> Starlette:
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
             *file_routes(),
+            Route("/metrics", metrics_endpoint),
         ],
-        middleware=[Middleware(SecurityHeaders, production=settings.production), Middleware(GraphQLResponseMedia)],
+        middleware=[
+            Middleware(RequestMetrics),
+            Middleware(SecurityHeaders, production=settings.production),
+            Middleware(GraphQLResponseMedia),
+        ],
         lifespan=lifespan,
     )

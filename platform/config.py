@@ -82,6 +82,10 @@ class Settings:
     rabbitmq_quorum: bool = False
     # CIDRs deliveries may reach although they are private (platform/delivery/ssrf.py).
     delivery_allowed_networks: tuple[str, ...] = ()
+    # Metrics: the bearer token a Prometheus scraper sends to /metrics (empty: open in development,
+    # off in production), and where `runxin worker` serves its own (host:port; empty: not served).
+    metrics_token: str = ""
+    worker_metrics_address: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -177,6 +181,8 @@ class Settings:
             database_replica_url=str(read("RUNXIN_DATABASE_REPLICA_URL", str, "")),
             rabbitmq_quorum=read("RUNXIN_RABBITMQ_QUORUM", _bool, False),
             delivery_allowed_networks=tuple(str(read("RUNXIN_DELIVERY_ALLOWED_NETWORKS", str, "")).replace(",", " ").split()),
+            metrics_token=read("RUNXIN_METRICS_TOKEN", str, ""),
+            worker_metrics_address=read("RUNXIN_WORKER_METRICS_ADDRESS", str, ""),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -185,6 +191,12 @@ class Settings:
 
     def validate(self) -> None:
         url = self.database_url
+        if self.worker_metrics_address:
+            host, _, port = self.worker_metrics_address.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ConfigurationError(
+                    f"RUNXIN_WORKER_METRICS_ADDRESS {self.worker_metrics_address!r} is not host:port: set e.g. 127.0.0.1:9108."
+                )
         if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
             raise ConfigurationError(
                 f"RUNXIN_DATABASE_URL {redact_url(url)!r} is not supported: use sqlite+aiosqlite:///PATH "

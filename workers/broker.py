@@ -16,6 +16,7 @@ from dramatiq.brokers.stub import StubBroker
 
 from runxin.platform.credentials import redact_url
 from runxin.platform.errors import ConfigurationError
+from runxin.workers.metrics import JobMetrics
 from runxin.workers.tracing import TraceContext
 
 QUORUM = {"x-queue-type": "quorum"}
@@ -63,5 +64,6 @@ def make_broker(url: str, *, quorum: bool = False) -> dramatiq.Broker:
         )
     # Trace and tenant context ride in every message (workers/tracing.py).
     broker.add_middleware(TraceContext())
+    broker.add_middleware(JobMetrics())  # runxin_jobs_total, runxin_job_duration_seconds (workers/metrics.py)
     dramatiq.set_broker(broker)
     return broker

@@ -370,6 +370,14 @@ async def due_delivery_ids(session: Any, now: dt.datetime | None = None, limit: 
     return list((await session.execute(statement)).scalars())
 
 
+async def traceparents_of(session: Any, delivery_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """The writer's traceparent of each delivery, so that a job the sweeper rings joins its trace."""
+    if not delivery_ids:
+        return {}
+    rows = await session.execute(select(Delivery.id, Delivery.traceparent).where(Delivery.id.in_(delivery_ids)))
+    return {row[0]: row[1] for row in rows.all()}
+
+
 async def list_deliveries(
     session: Any, *, status: str | None = None, city_id: uuid.UUID | None = None, period: str | None = None, limit: int = 50
 ) -> list[Delivery]:
