@@ -37,7 +37,7 @@ from runxin.platform.standards import Standard
 from runxin.platform.tree.models import Tenant
 
 # progress(phase, done, total): called as each phase starts, advances and ends.
-Progress = Callable[[str, int, int], None]
+ProgressFn = Callable[[str, int, int], None]
 PHASES = ("read tenants", "compute", "read stored", "compare", "write")
 NOTHING: Triple = (0, 0, 0.0)
 WORK_MEM = "128MB"
@@ -69,7 +69,7 @@ async def full_rollup(
     standard: Standard,
     repair: bool,
     now: dt.datetime | None = None,
-    progress: Progress | None = None,
+    progress: ProgressFn | None = None,
 ) -> FullRollup:
     """Recompute every tenant from raw records; report (and with `repair`, fix) every cell that differs."""
     now = now or dt.datetime.now(dt.UTC)
@@ -163,7 +163,7 @@ async def _batch_job_settings(session: AsyncSession) -> None:
 class _Timer:
     """Times each phase into the result and reports its start, its steps and its end."""
 
-    def __init__(self, result: FullRollup, progress: Progress) -> None:
+    def __init__(self, result: FullRollup, progress: ProgressFn) -> None:
         self.result, self.progress = result, progress
 
     @contextmanager
