@@ -161,6 +161,7 @@ async def _in_python(session: AsyncSession, cells: Cells, version: str, report: 
     read_seconds = time.perf_counter() - started
     found: list[Difference] = []
     hexes = [tenant_id.hex for tenant_id in cells.tenants]
+    state, units, missing, numerator = cells.state, cells.units, cells.missing, cells.numerator
     position = 0
     for year in cells.years:
         for code in cells.codes:
@@ -168,9 +169,15 @@ async def _in_python(session: AsyncSession, cells: Cells, version: str, report: 
                 row = stored.get((key, year, code))
                 if row is None:
                     found.append((position, None))
-                elif not agrees(
-                    row, cells.state[position], version, cells.units[position], cells.missing[position], cells.numerator[position]
-                ):
+                # Exact equality first (by position: this runs for every cell), which `agrees` implies;
+                # only a cell that is not exactly equal goes through the rule itself.
+                elif not (
+                    row[3] == state[position]
+                    and row[5] == units[position]
+                    and row[6] == missing[position]
+                    and row[7] == numerator[position]
+                    and row[4] == version
+                ) and not agrees(row, state[position], version, units[position], missing[position], numerator[position]):
                     found.append((position, (row.state, row.value)))
                 position += 1
             report(position)
