@@ -8,8 +8,10 @@ cell where the two disagree is a bug or a lost mark, never a shared mistake. Wit
 disagreeing and missing cells are rewritten in bulk; the nightly check runs without it and reports.
 
 Five phases, timed and reported to `progress(phase, done, total)`: read the tenants, compute (one
-statement per family and year), read the stored cells (one statement), compare (in memory, per
-tenant), write (batched upserts, only with `repair`). Nothing in it is per tenant on the database.
+statement per family and year: 6 for two years), read the stored cells (SQLite only), compare
+(`comparing.differing`: in PostgreSQL one statement per year that returns only the differing cells;
+on SQLite in Python), write (batched upserts, only with `repair`). No statement is per tenant, and
+no ORM object is made per cell.
 """
 
 from __future__ import annotations
