@@ -193,9 +193,15 @@ def _aggregated(unit: Unit, family: list[Indicator], standard: Standard, year: A
     # MATERIALIZED: each per-unit fact (a correlated subquery) is read by several SUM(CASE ...)
     # columns; inlined, PostgreSQL and SQLite would both re-run the subquery for every reference.
     facts = facts_select.cte(f"{unit.value.lower()}_facts").prefix_with("MATERIALIZED")
+    return select(facts.c.prefix, *sum_columns(family, facts.c, standard)).group_by(facts.c.prefix)
+
+
+def sum_columns(family: Sequence[Indicator], facts: Any, standard: Standard) -> list[Any]:
+    """For the i-th indicator of a family, over its per-unit fact columns: `u{i}` (eligible units),
+    `n{i}` (the numerator over reported eligible units) and, where data can be missing, `m{i}`."""
     columns = []
     for i, indicator in enumerate(family):
-        measure = indicator.measure(facts.c, standard)
+        measure = indicator.measure(facts, standard)
         counted = measure.eligible if measure.reported is None else measure.eligible & measure.reported
         columns += [
             func.sum(case((measure.eligible, ONE), else_=ZERO)).label(f"u{i}"),
@@ -203,19 +209,14 @@ def _aggregated(unit: Unit, family: list[Indicator], standard: Standard, year: A
         ]
         if measure.reported is not None:
             columns.append(func.sum(case((measure.eligible & not_(measure.reported), ONE), else_=ZERO)).label(f"m{i}"))
-    return select(facts.c.prefix, *columns).group_by(facts.c.prefix)
+    return columns
 
 
 def _value(
     tenant_id: uuid.UUID, indicator: Indicator, sums: Sums, as_of: dt.datetime, standard: Standard, year: int
 ) -> IndicatorValue:
     denominator = sums.units - sums.missing
-    if sums.units == 0:
-        state = ValueState.NOT_APPLICABLE
-    elif denominator == 0:
-        state = ValueState.NOT_REPORTED
-    else:
-        state = ValueState.REPORTED
+    state = state_of(sums.units, sums.missing)
     return IndicatorValue(
         tenant_id=tenant_id,
         indicator=indicator.code,
@@ -229,6 +230,15 @@ def _value(
         standards_version=standard.version,
         year=year,
     )
+
+
+def state_of(units: int, missing: int) -> ValueState:
+    """The value state of sums over `units` eligible units of which `missing` lack the data."""
+    if units == 0:
+        return ValueState.NOT_APPLICABLE
+    if units == missing:
+        return ValueState.NOT_REPORTED
+    return ValueState.REPORTED
 
 
 def _select(codes: Sequence[str] | None) -> list[Indicator]:
