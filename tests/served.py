@@ -86,6 +86,18 @@ class Served:
         return response.json()["access_token"]
 
 
+def wait_until_serving(base_url: str, log: Path, seconds: float = 60.0) -> None:
+    """Wait until `runxin serve` at `base_url` answers /healthz, or fail with its log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base_url + "/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"runxin serve did not answer /healthz:\n{log.read_text()[-3000:]}")
+
+
 @contextmanager
 def serve(tmp_path: Path, database_url: str | None = None, **env_overrides: str) -> Iterator[Served]:
     """Seed a tiny city into a fresh data directory (and `database_url`, an empty database, when
@@ -104,14 +116,7 @@ def serve(tmp_path: Path, database_url: str | None = None, **env_overrides: str)
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(f"runxin serve did not answer /healthz:\n{log.read_text()}")
+        wait_until_serving(base, log)
         old = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("RUNXIN_")}
         try:
             settings = Settings.from_env(env_file=None, data_dir=data, **({"database_url": database_url} if database_url else {}))

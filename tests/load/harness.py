@@ -19,11 +19,11 @@ import asyncio
 import datetime as dt
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from runxin.graphql.ids import encode_id
 from runxin.platform.config import Settings
 from runxin.tenants.tokens import token_service
+from tests.served import free_port, wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -97,12 +98,6 @@ class Targets:
     tokens: dict[str, str]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def runxin_env(database_url: str, data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUNXIN_")}
     return {**env, "RUNXIN_DATABASE_URL": database_url, "RUNXIN_DATA_DIR": str(data_dir)}
@@ -140,8 +135,6 @@ async def targets_of(database_url: str, settings: Settings, rng: random.Random) 
         tokens[county.code] = issue(subject=f"load@{county.code}", tenant_id=county.id, roles=["ADMIN"], ttl_seconds=ttl)
     for row in rows:
         tokens[row.code] = issue(subject=f"load@{row.code}", tenant_id=row.school_id, roles=["ADMIN"], ttl_seconds=ttl)
-    import uuid
-
     schools = [(row.code, row.county, encode_id("Station", uuid.UUID(row.station))) for row in rows]
     return Targets(city.code, [c.code for c in counties], schools, tokens)
 
@@ -240,15 +233,7 @@ def run_load(database_url: str, data_dir: Path, *, seconds: float, concurrency: 
     base_url = f"http://127.0.0.1:{port}"
     report = LoadReport(seconds=seconds)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base_url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"runxin serve did not start: {(data_dir / 'serve.log').read_text()[-2000:]}")
+        wait_until_serving(base_url, data_dir / "serve.log")
         asyncio.run(drive(base_url, targets, report, seconds=seconds, concurrency=concurrency, pid=server.pid, seed=seed_value))
         if not asyncio.run(drained(database_url)):
             report.errors.append("the rollup chain did not drain within 120 s")
