@@ -45,9 +45,7 @@ async def arrange(url: str) -> tuple[Tenant, Tenant]:
         county = await create_tenant(session, kind=TenantKind.COUNTY, code="360702", name="县", parent=city)
         school = await create_tenant(session, kind=TenantKind.SCHOOL, code="2136000001", name="校", parent=county)
         for n in range(20):
-            await create_staff(
-                session, tenant_id=school.id, values={"kind": "FULL_TIME", "name": f"张{n}", "phone": "13812345678"}
-            )
+            await create_staff(session, tenant_id=school.id, values={"kind": "FULL_TIME", "name": f"张{n}", "phone": "13812345678"})
         await session.commit()
     await engine.dispose()
     return county, school

@@ -116,12 +116,13 @@ FROM postgraphile_bench.tenant c
 WHERE c.parent_id = (SELECT id FROM public.tenant WHERE code = $1)
 """
 SQL_Q2 = """
-SELECT coalesce(json_agg(row_to_json(x) ORDER BY x.code), '[]') FROM (
-    SELECT s.code, s.name, (postgraphile_bench.tenant_staff_counts(s)).*
-    FROM postgraphile_bench.tenant s
-    WHERE s.parent_id = (SELECT id FROM public.tenant WHERE code = $1) AND s.kind = 'SCHOOL'
-    ORDER BY s.code LIMIT 100
-) x
+SELECT coalesce(json_agg(json_build_object('code', s.code, 'name', s.name, 'full_time', c.full_time,
+           'part_time', c.part_time, 'hired_counsellors', c.hired_counsellors,
+           'homeroom_teachers', c.homeroom_teachers, 'total', c.total) ORDER BY s.code), '[]')
+FROM (SELECT t.* FROM postgraphile_bench.tenant t
+      WHERE t.parent_id = (SELECT id FROM public.tenant WHERE code = $1) AND t.kind = 'SCHOOL'
+      ORDER BY t.code LIMIT 100) s,
+     LATERAL postgraphile_bench.tenant_staff_counts(s::postgraphile_bench.tenant) c
 """
 SQL_Q3 = """
 SELECT json_build_object(

@@ -23,21 +23,11 @@ from runxin.platform.config import Settings
 
 def main() -> None:
     schema = build_schema(Settings(data_dir=Path(".data"), database_url="sqlite+aiosqlite:///:memory:"))._schema
-    for name, query in (
-        ("city per-county indicators", CITY_INDICATORS),
-        ("county first 100 schools + staff counts", COUNTY_SCHOOLS),
-    ):
+    for name, query in (("city per-county indicators", CITY_INDICATORS), ("county first 100 schools + staff counts", COUNTY_SCHOOLS)):
         document = parse(query)
         cost = measure(schema, document, {"code": "360700"}, None)
         runs = 20_000
-        costing = (
-            min(
-                timeit.repeat(
-                    lambda document=document: measure(schema, document, {"code": "360700"}, None), number=runs, repeat=5
-                )
-            )
-            / runs
-        )
+        costing = min(timeit.repeat(lambda document=document: measure(schema, document, {"code": "360700"}, None), number=runs, repeat=5)) / runs
         fanout = min(timeit.repeat(lambda document=document: expanded_selections(document), number=runs, repeat=5)) / runs
         print(
             f"{name:42s} nodes {cost.requested_nodes:5d}  cost {cost.points:3d}   "

@@ -38,9 +38,7 @@ query ($code: String!) {
 """
 
 
-async def measure(
-    client: httpx.AsyncClient, query: str, variables: dict, token: str, requests: int, concurrency: int
-) -> tuple[float, list[float]]:
+async def measure(client: httpx.AsyncClient, query: str, variables: dict, token: str, requests: int, concurrency: int) -> tuple[float, list[float]]:
     latencies: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(requests):
