@@ -6,6 +6,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -108,9 +109,15 @@ def build_schema(settings: Settings, shared_state: SharedState | None = None) ->
     """
     # Factories: Strawberry builds a fresh extension per request; the parser and validation caches
     # are module-level LRUs shared by every instance of the same size.
+    # The limiters' rules are built once: each limiter makes a new rule class when it is made, and
+    # the validation cache is keyed by the rule classes, so limiters made per request would make
+    # every request a miss of the validation cache (measured: 0 hits, 7-14 % of a read's CPU).
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     extensions: list[object] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=512),
         FragmentFanOutLimiter,  # before validation: the depth and alias rules are exponential on fan-out
