@@ -6,11 +6,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-all bench schema clean console chromium screenshots
+.PHONY: demo test test-all bench bench-compare schema clean infra-check console chromium screenshots
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools  # the venv's bundled setuptools has known advisories
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -51,8 +51,28 @@ test-all: $(STAMP) $(CONSOLE_DIST) chromium
 bench: $(STAMP)
 	$(BIN)/python bench/read_path.py
 
+# Runxin beside PostGraphile v5 over one PostgreSQL database (bench/compare.py; needs wrk and npm).
+bench-compare: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk || { echo "install wrk (Debian: apt-get install wrk)"; exit 1; }
+	$(BIN)/python bench/compare.py $(ARGS)
+
 schema: $(STAMP)
 	$(BIN)/runxin schema --output schema.graphql
 
+# infra/terraform: checkov on every module (its own venv: its dependencies are not the app's), and
+# `terraform fmt -check` where a terraform binary is installed (no registry this project reaches
+# carries one; `terraform validate` would need providers from registry.terraform.io, so the
+# wiring test tests/unit/test_terraform.py stands in for it).
+INFRA_VENV := .venv-infra
+$(INFRA_VENV)/.installed-stamp:
+	$(PYTHON) -m venv $(INFRA_VENV)
+	$(INFRA_VENV)/bin/python -m pip install --quiet 'checkov==3.3.30'
+	touch $@
+
+infra-check: $(INFRA_VENV)/.installed-stamp
+	$(INFRA_VENV)/bin/checkov --config-file infra/terraform/.checkov.yaml -d infra/terraform
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive -diff infra/terraform && echo "terraform fmt: clean"; \
+	else echo "terraform fmt: skipped (no terraform binary on PATH)"; fi
+
 clean:
-	rm -rf $(VENV) .data .pytest_cache .hypothesis graphql/console/dist console/node_modules
+	rm -rf $(VENV) $(INFRA_VENV) .data .pytest_cache .hypothesis graphql/console/dist console/node_modules

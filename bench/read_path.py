@@ -13,17 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
-import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
-
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, free_port, migrate_and_seed, percentile, runxin, runxin_env, runxin_exe, sample_codes, wait_healthy
 
 CITY_INDICATORS = """
 query ($code: String!) {
@@ -42,17 +36,6 @@ query ($code: String!) {
   }
 }
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def runxin(*args: str, env: dict[str, str]) -> str:
-    exe = Path(sys.executable).with_name("runxin")
-    return subprocess.run([str(exe), *args], env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
 async def measure(client: httpx.AsyncClient, query: str, variables: dict, token: str, requests: int, concurrency: int) -> tuple[float, list[float]]:
@@ -75,10 +58,6 @@ async def measure(client: httpx.AsyncClient, query: str, variables: dict, token:
     started = time.perf_counter()
     await asyncio.gather(*(client_loop() for _ in range(concurrency)))
     return time.perf_counter() - started, latencies
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
 
 async def run(base_url: str, city: str, county: str, tokens: dict[str, str], requests: int, concurrency: int) -> None:
@@ -105,16 +84,8 @@ def main() -> None:
     data_dir = ROOT / ".data" / "bench"
     data_dir.mkdir(parents=True, exist_ok=True)
     url = args.database_url or f"sqlite+aiosqlite:///{data_dir / f'{args.scale}.db'}"
-    env = {**os.environ, "RUNXIN_DATA_DIR": str(data_dir), "RUNXIN_DATABASE_URL": url, "RUNXIN_MODE": "production"}
-    runxin("db", "upgrade", env=env)
-    started = time.perf_counter()
-    seeded = subprocess.run(
-        [str(Path(sys.executable).with_name("runxin")), "seed", "--scale", args.scale], env=env, capture_output=True, text=True
-    )
-    if seeded.returncode == 0:
-        print(f"seeded {args.scale} in {time.perf_counter() - started:.1f} s")
-    elif "already seeded" not in seeded.stderr:
-        raise SystemExit(seeded.stderr)
+    env = runxin_env(url, data_dir)
+    print(migrate_and_seed(env, args.scale))
     city, county = sample_codes(url)
     tokens = {
         "city": runxin("token", "--tenant", city, "--role", "VIEWER", env=env),
@@ -122,57 +93,16 @@ def main() -> None:
     }
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("runxin")), "serve", "--port", str(port)], env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [runxin_exe(), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("server did not start: " + server.stderr.read().decode() if server.stderr else "")
+        wait_healthy(base, server)
         print(f"database: {url.split('@')[-1]}  city {city}  county {county}")
         asyncio.run(run(base, city, county, tokens, args.requests, args.concurrency))
     finally:
         server.terminate()
         server.wait(10)
-
-
-def sample_codes(url: str) -> tuple[str, str]:
-    """The first city and its county with the most schools."""
-    from sqlalchemy import func, select
-    from sqlalchemy.orm import aliased
-
-    from runxin.platform.db.engine import make_engine, make_sessionmaker
-    from runxin.platform.tree.models import Tenant
-    from runxin.tenants.scoping import ScopedSession, as_system
-
-    async def query() -> tuple[str, str]:
-        engine = make_engine(url)
-        try:
-            async with make_sessionmaker(engine, ScopedSession)() as session:
-                as_system(session, "benchmark")
-                city = (await session.execute(select(Tenant).where(Tenant.kind == "CITY").order_by(Tenant.code).limit(1))).scalar_one()
-                school = aliased(Tenant)
-                county = (
-                    await session.execute(
-                        select(Tenant.code)
-                        .join(school, school.parent_id == Tenant.id)
-                        .where(Tenant.parent_id == city.id)
-                        .group_by(Tenant.code)
-                        .order_by(func.count().desc(), Tenant.code)
-                        .limit(1)
-                    )
-                ).scalar_one()
-                return city.code, county
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(query())
 
 
 if __name__ == "__main__":

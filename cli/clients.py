@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Column, Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from runxin.cli.system import run_as_system
+from runxin.cli.system import announce_standing_change, run_as_system
 from runxin.platform.config import Settings
 from runxin.tenants import clients as service
 from runxin.tenants.tokens import KeyRing, prune_keys, rotate_keys
@@ -89,9 +89,25 @@ def list_(
 
 @clients_app.command("disable")
 def disable(client_id: str, data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
-    """Refuse CLIENT_ID's token requests from now on (issued tokens expire within their lifetime)."""
-    _run(_settings(data_dir, database_url), lambda s: service.disable_client(s, client_id), "clients disable")
+    """Refuse CLIENT_ID from now on: token requests, and (within a second) the tokens it already has."""
+    settings = _settings(data_dir, database_url)
+    _run(settings, lambda s: service.disable_client(s, client_id), "clients disable")
+    announce_standing_change(settings, err)
     out.print(f"disabled {client_id}", highlight=False)
+
+
+@clients_app.command("set-scopes")
+def set_scopes(
+    client_id: str,
+    scopes: Annotated[str, typer.Option("--scopes", help='Space-separated, e.g. "tenants:read centres:read".')],
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Register exactly SCOPES for CLIENT_ID; its tokens lose any other scope within a second."""
+    settings = _settings(data_dir, database_url)
+    client = _run(settings, lambda s: service.set_scopes(s, client_id, scopes), "clients set-scopes")
+    announce_standing_change(settings, err)
+    out.print(f"{client_id} scopes: {client.scopes}", highlight=False)
 
 
 @clients_app.command("rotate-secret")

@@ -22,6 +22,7 @@ from runxin.cli.system import run_as_system
 from runxin.platform.delivery import services
 from runxin.platform.delivery.models import Delivery, DeliveryEndpoint
 from runxin.platform.delivery.payload import aware
+from runxin.platform.delivery.ssrf import Destinations
 from runxin.platform.errors import Invalid, NotFound
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.services import get_tenant_by_code
@@ -155,10 +156,16 @@ def endpoint_add(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Add an endpoint of CITY's platform; prints its signing secret (once, never again)."""
+    destinations = Destinations.from_settings(settings_from(data_dir, database_url))
 
     async def work(session):  # type: ignore[no-untyped-def]
         return await services.create_endpoint(
-            session, tenant_id=await _city_id(session, city), url=url, description=description, timeout_seconds=timeout
+            session,
+            tenant_id=await _city_id(session, city),
+            url=url,
+            description=description,
+            timeout_seconds=timeout,
+            destinations=destinations,
         )
 
     created = _run(data_dir, database_url, work, "deliveries endpoint-add")

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from runxin.cli.seeding import run_seed
 from runxin.cli.tokens import issue_token
 from runxin.platform.config import Settings
+from runxin.platform.credentials import redact_url
 from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade
 from runxin.platform.rollup.years import live_years
@@ -74,7 +75,7 @@ def run_demo(settings: Settings, *, port: int, scale: str, serve: bool, console:
         summary = run_seed(settings, scale, 7, console)
         codes = (summary.city_code, summary.county_code, summary.school_code)
     else:
-        console.print(f"reusing the seeded database at {settings.database_url}")
+        console.print(f"reusing the seeded database at {redact_url(settings.database_url)}")
         ensure_boundaries(settings)
     url = f"http://127.0.0.1:{port}/graphql"
     console.rule("Runxin demo")

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from runxin.platform.config import Settings
+from runxin.platform.credentials import redact_url
 from runxin.platform.errors import RunxinError
 
 app = typer.Typer(help="Runxin (润心): the data backbone for student mental-health services.", no_args_is_help=True)
@@ -48,7 +49,7 @@ def db_upgrade(revision: str = "head", data_dir: DataDir = None, database_url: D
 
     settings = settings_from(data_dir, database_url)
     upgrade(settings.database_url, revision)
-    console.print(f"database at {revision}: {settings.database_url}")
+    console.print(f"database at {revision}: {redact_url(settings.database_url)}")
 
 
 @db_app.command("downgrade")
@@ -90,12 +91,16 @@ def serve(
     port: int = 8000,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="API processes (default: the cores with RUNXIN_REDIS_URL and PostgreSQL, else 1)."),
+    ] = None,
 ) -> None:
     """Serve the GraphQL API (the database must be migrated: runxin db upgrade)."""
     from runxin.cli.serving import run_server
 
     try:
-        run_server(settings_from(data_dir, database_url), host, port)
+        run_server(settings_from(data_dir, database_url), host, port, workers)
     except RunxinError as exc:
         fail(exc.message)
 
@@ -130,7 +135,9 @@ def worker(data_dir: DataDir = None, threads: int = 4) -> None:
 
 @app.command()
 def seed(
-    scale: Annotated[str, typer.Option(help="tiny, city (12 counties, 1,200 schools) or province (15,000 schools).")] = "city",
+    scale: Annotated[
+        str, typer.Option(help="tiny, city (1,200 schools), province (15,000) or national (210,000 schools; PostgreSQL).")
+    ] = "city",
     random_seed: Annotated[int, typer.Option("--seed", help="Same seed, same data.")] = 7,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,

@@ -37,3 +37,27 @@ def run_as_system(settings: Settings, work: Callable[[AsyncSession], Awaitable[T
     except RunxinError as exc:
         err.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(2) from exc
+
+
+def announce_standing_change(settings: Settings, err: Console) -> None:
+    """Tell the running servers that a client changed (RUNXIN_REDIS_URL): they re-read it within 1 s.
+
+    Without a shared store the servers re-read a client's registration at least every second anyway.
+    """
+    from runxin.platform.sharedstate import SharedStateUnavailable, shared_state_for
+    from runxin.tenants.standing import announce
+
+    if not settings.redis_url:
+        return
+
+    async def main() -> None:
+        state = shared_state_for(settings)
+        try:
+            await announce(state)
+        finally:
+            await state.aclose()
+
+    try:
+        asyncio.run(main())
+    except SharedStateUnavailable as exc:
+        err.print(f"[yellow]warning:[/yellow] the change is saved, but the servers could not be told at once ({exc}); they see it within 10 s.")

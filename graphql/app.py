@@ -20,12 +20,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+import orjson
 from opentelemetry import trace
 from opentelemetry.propagate import extract
 from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -34,23 +36,32 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from runxin.graphql.audit.recording import note_outcome, record_operation, trace_id_of
+from runxin.graphql.audit.writer import AuditWriter
 from runxin.graphql.console.routes import console_routes
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
+from runxin.graphql.headers import SecurityHeaders
 from runxin.graphql.hygiene import RequestRefused, check_request
 from runxin.graphql.identity import Identity, identity_for, jwks_endpoint, token_endpoint, verify_bearer
+from runxin.graphql.response_cache import CachedAnswer, ResponseCache, VersionReader, key_size
+from runxin.graphql.replica import caller_key, sessionmaker_for
+from runxin.graphql.media import GraphQLResponseMedia
+from runxin.graphql.metrics import RequestMetrics, metrics_endpoint
 from runxin.graphql.schema import build_schema
 from runxin.graphql.trusted import DocumentRefused, document_id, document_to_run, load_trusted_documents
 from runxin.graphql.uploads import is_multipart, read_multipart
 from runxin.platform.config import Settings
 from runxin.platform.db.engine import make_engine, make_sessionmaker
+from runxin.platform.db.replica import ReplicaRouter, replica_router
 from runxin.platform.disclosure.rules import DisclosureRules
 from runxin.platform.errors import PermissionDenied
+from runxin.platform.sharedstate import MemoryState, SharedState, shared_state_for
 from runxin.platform.tree.models import Tenant
 from runxin.platform.tree.paths import ancestor_ids
 from runxin.tenants.disclosure import load_rules
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import ScopedSession, as_system
+from runxin.tenants.standing import PrincipalStanding
 from runxin.tenants.tokens import TokenService, token_service
 
 log = logging.getLogger("runxin.api")
@@ -83,6 +94,23 @@ class Runtime:
     trusted_documents: dict[str, str] = field(default_factory=dict)
     # The token endpoint and the bureau's OIDC verifier (graphql/identity.py), set at start-up.
     identity: Identity | None = None
+    # Answers kept per caller and data version (graphql/response_cache.py); None when turned off.
+    response_cache: ResponseCache | None = None
+    # Every operation's audit event goes through it (group commit, graphql/audit/writer.py).
+    audit_writer: AuditWriter | None = None
+    # What every server process shares (platform/sharedstate.py), and the callers' standing kept
+    # fresh through it (tenants/standing.py): a disabled client is refused everywhere within 1 s.
+    shared_state: SharedState = field(default_factory=MemoryState)
+    standing: PrincipalStanding | None = None
+
+    def forget_principals(self) -> None:
+        """Drop the cached principals here and, through the shared store, in every other process."""
+        if self.standing is not None:
+            self.standing.forget()
+        else:
+            self.tenant_places.clear()
+    # Oversight reads on a streaming replica (RUNXIN_DATABASE_REPLICA_URL), else None.
+    replica: ReplicaRouter | None = None
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:
@@ -97,6 +125,8 @@ async def _principal(runtime: Runtime, request: Request) -> Principal | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise PermissionDenied("Send the token as `Authorization: Bearer <token>`.")
     claims = await verify_bearer(runtime, token.strip())
+    if runtime.standing is not None:
+        claims = await runtime.standing.check(runtime.sessionmaker, claims)
     place = runtime.tenant_places.get(claims.tenant_id)
     if place is None or time.monotonic() - place.fetched_at > PRINCIPAL_CACHE_SECONDS:
         async with runtime.sessionmaker() as session:
@@ -204,15 +234,23 @@ async def _execute_in_span(
     runtime: Runtime, request: Request, payload: dict[str, Any], principal: Principal | None, trace_id: str
 ) -> Response:
     occurred_at = dt.datetime.now(dt.UTC)
+    reads = await sessionmaker_for(runtime.replica, runtime.sessionmaker, runtime.schema._schema, payload, principal)
+    after_write = functools.partial(runtime.replica.note_write, caller_key(principal)) if runtime.replica is not None else None
     context = Context(
         settings=runtime.settings,
         principal=principal,
-        db=RequestDatabase(runtime.sessionmaker, principal),
-        forget_principals=runtime.tenant_places.clear,
+        db=RequestDatabase(reads, principal, after_write),
+        forget_principals=runtime.forget_principals,
     )
+    cache = runtime.response_cache
+    on_replica = reads is not runtime.sessionmaker
+    key = await cache.key(payload, principal, on_replica=on_replica) if cache is not None and principal is not None else None
+    cached = cache.get(key) if cache is not None and key is not None else None
+    if cached is not None:
+        context.audit = cached.audit.replay()
     record = functools.partial(
         record_operation,
-        runtime.sessionmaker,
+        runtime.audit_writer,
         request,
         principal,
         context.audit,
@@ -221,16 +259,22 @@ async def _execute_in_span(
         trace_id=trace_id,
         trust_proxy=runtime.settings.trust_proxy,
     )
+    if cached is not None:
+        return await record(await _answer_again(runtime, cached, context))
     try:
-        response = await _run(runtime, request, payload, context)
+        response = await _run(runtime, request, payload, context, key)
     except (InvalidOperationTypeError, CannotGetOperationTypeError):
         context.audit.outcome = "refused"
-        await record(Response(status_code=400))
+        unsent = await record(Response(status_code=400))
+        if unsent.background is not None:  # the endpoint answers with an error of its own
+            await unsent.background()
         raise
     return await record(response)
 
 
-async def _run(runtime: Runtime, request: Request, payload: dict[str, Any], context: Context) -> Response:
+async def _run(
+    runtime: Runtime, request: Request, payload: dict[str, Any], context: Context, cache_key: tuple[Any, ...] | None
+) -> Response:
     query, variables = payload["query"], payload.get("variables")
     db = context.db
     allowed = (OperationType.QUERY,) if request.method == "GET" else (OperationType.QUERY, OperationType.MUTATION)
@@ -254,18 +298,52 @@ async def _run(runtime: Runtime, request: Request, payload: dict[str, Any], cont
     finally:
         await db.close()
     note_outcome(context.audit, result.errors)
-    body: dict[str, Any] = {"data": result.data}
+    data = orjson.dumps(result.data)
+    errors = None
     if result.errors:
-        body["errors"] = [
-            {**error.formatted, "extensions": {**(error.extensions or {}), **error_extensions(error)}} for error in result.errors
-        ]
-    if result.extensions:
-        body["extensions"] = result.extensions
+        errors = [{**error.formatted, "extensions": {**(error.extensions or {}), **error_extensions(error)}} for error in result.errors]
     status = 200 if result.data is not None or not result.errors else 400
     headers: dict[str, str] = {}
     if context.cost is not None and context.cost.refused == "RATE_LIMITED":
         status, headers = 429, {"Retry-After": str(context.cost.retry_after_seconds)}
-    return JSONResponse(body, status_code=status, headers=headers)
+    elif cache_key is not None and errors is None and context.audit.operation_type == "query" and context.measured_cost is not None:
+        answer = CachedAnswer(
+            data=data,
+            cost=context.measured_cost,
+            operation_type=context.audit.operation_type,
+            operation_name=context.audit.operation_name,
+            audit=context.audit.replay(),
+            key_size=key_size(cache_key),
+        )
+        runtime.response_cache.put(cache_key, answer)  # type: ignore[union-attr]
+    return _graphql_response(data, errors, result.extensions, status, headers)
+
+
+async def _answer_again(runtime: Runtime, cached: CachedAnswer, context: Context) -> Response:
+    """A cached answer, charged to the caller's bucket like the execution it stands for."""
+    limiter = runtime.schema.cost_limiter
+    outcome = context.cost = await limiter.admit(cached.cost, context.principal)
+    extensions = {"cost": outcome.report()}
+    if outcome.refused:
+        context.audit.outcome = "error"
+        refused = limiter.refusal(cached.cost, outcome)
+        errors = [{"message": refused.message, "extensions": {**refused.extensions, "code": refused.code}}]
+        return _graphql_response(b"null", errors, extensions, 429, {"Retry-After": str(outcome.retry_after_seconds)})
+    context.audit.outcome = "ok"
+    return _graphql_response(cached.data, None, extensions, 200, {})
+
+
+def _graphql_response(
+    data: bytes, errors: list[dict[str, Any]] | None, extensions: dict[str, Any] | None, status: int, headers: dict[str, str]
+) -> Response:
+    # The data part is spliced in as bytes, so a cached answer is not serialised again.
+    parts = [b'{"data":', data]
+    if errors:
+        parts += [b',"errors":', orjson.dumps(errors)]
+    if extensions:
+        parts += [b',"extensions":', orjson.dumps(extensions)]
+    parts.append(b"}")
+    return Response(b"".join(parts), status_code=status, headers=headers, media_type="application/json")
 
 
 async def healthz(request: Request) -> Response:
@@ -277,17 +355,31 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        shared_state = shared_state_for(settings)
+        await shared_state.ping()  # a configured Redis that does not answer stops the start
         engine = make_engine(settings.database_url, statement_timeout_ms=settings.statement_timeout_ms)
         app.state.runtime = Runtime(
             settings=settings,
             engine=engine,
             sessionmaker=make_sessionmaker(engine, ScopedSession),
             tokens=token_service(settings),
-            schema=build_schema(settings),
+            schema=build_schema(settings, shared_state),
             tenant_places={},
             trusted_documents=load_trusted_documents(settings.trusted_documents_file),
+            shared_state=shared_state,
         )
-        app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens)
+        app.state.runtime.audit_writer = AuditWriter(engine)
+        app.state.runtime.audit_writer.start()
+        if settings.response_cache_mb:
+            app.state.runtime.response_cache = ResponseCache(
+                VersionReader(settings.database_url),
+                max_bytes=settings.response_cache_mb * 1_000_000,
+                ttl_seconds=settings.response_cache_seconds,
+                replica_versions=VersionReader(settings.database_replica_url) if settings.database_replica_url else None,
+            )
+        app.state.runtime.standing = PrincipalStanding(shared_state, app.state.runtime.tenant_places)
+        app.state.runtime.identity = identity_for(settings, app.state.runtime.tokens, shared_state)
+        app.state.runtime.replica = replica_router(settings, ScopedSession)
         # Objects made at start-up live for the whole process: keep them out of the collector's
         # generations so full collections stay short (cut p99 latency 2-3x in measurements).
         gc.collect()
@@ -295,9 +387,15 @@ def create_app(settings: Settings) -> Starlette:
         try:
             yield
         finally:
+            await app.state.runtime.audit_writer.stop()
+            if app.state.runtime.response_cache is not None:
+                await app.state.runtime.response_cache.close()
             if app.state.runtime.identity.oidc is not None:
                 await app.state.runtime.identity.oidc.jwks.aclose()
+            if app.state.runtime.replica is not None:
+                await app.state.runtime.replica.close()
             await engine.dispose()
+            await shared_state.aclose()
 
     from runxin.graphql.exports import routes as file_routes  # here: it runs its documents through this module
 
@@ -308,8 +406,14 @@ def create_app(settings: Settings) -> Starlette:
             Route("/oauth/token", token_endpoint, methods=["POST"]),
             Route("/.well-known/jwks.json", jwks_endpoint),
             *file_routes(),
+            Route("/metrics", metrics_endpoint),
             # Last: the console's mount at / takes only what no route above matched.
             *console_routes(),
+        ],
+        middleware=[
+            Middleware(RequestMetrics),
+            Middleware(SecurityHeaders, production=settings.production),
+            Middleware(GraphQLResponseMedia),
         ],
         lifespan=lifespan,
     )

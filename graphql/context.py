@@ -31,9 +31,16 @@ T = TypeVar("T")
 
 
 class RequestDatabase:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], principal: Principal | None) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        principal: Principal | None,
+        after_write: Callable[[AsyncSession], Awaitable[None]] | None = None,
+    ) -> None:
         self._sessionmaker = sessionmaker
         self._principal = principal
+        # Told about each committed write (the replica router records its WAL position: read-your-writes).
+        self._after_write = after_write
         self._session: AsyncSession | None = None
         self._lock = asyncio.Lock()
         # The statement running now. When a sibling field fails, graphql-core cancels the other
@@ -85,6 +92,8 @@ class RequestDatabase:
             except BaseException:
                 await session.rollback()
                 raise
+            if self._after_write is not None:
+                await self._after_write(session)
 
     async def close(self) -> None:
         async with self._lock:
@@ -105,6 +114,8 @@ class Context:
     # What the request cost (a runxin.graphql.cost.CostOutcome), set before execution: the endpoint
     # answers 429 with Retry-After when it says RATE_LIMITED.
     cost: Any = None
+    # The document's measured runxin.graphql.cost.Cost, kept with a cached answer to charge it again.
+    measured_cost: Any = None
     # Drops the server's cached principals (tenant places, city rules) after a change to them; other
     # server processes see the change when their cache entry expires (30 s).
     forget_principals: Callable[[], None] = lambda: None

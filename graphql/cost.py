@@ -19,10 +19,11 @@ before anything is known about which type a node will turn out to be.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,9 @@ from graphql import (
     is_list_type,
 )
 from runxin.platform.errors import RunxinError
+from runxin.platform.sharedstate import MemoryState, SharedState, SharedStateUnavailable
+
+log = logging.getLogger("runxin.api.cost")
 
 PAGE_ARGUMENTS = ("first", "last")
 MAX_PAGE = 100
@@ -182,12 +186,6 @@ def measure(schema: GraphQLSchema, document: DocumentNode, variables: dict[str, 
     return Cost(requested_nodes=walk.nodes, units=walk.units, heaviest=tuple(heaviest))
 
 
-@dataclass(slots=True)
-class _Level:
-    points: float
-    at: float
-
-
 @dataclass(frozen=True, slots=True)
 class Take:
     allowed: bool
@@ -196,46 +194,30 @@ class Take:
 
 
 class LeakyBuckets:
-    """One leaky bucket per key, in this process's memory.
+    """One leaky bucket per key, kept in a shared-state store (runxin.platform.sharedstate).
 
-    Every process keeps its own buckets, so N server processes allow N times the budget. A
-    multi-process deployment needs the level in shared storage updated atomically: Redis with a
-    Lua script that leaks, checks and adds in one step (key → level and timestamp, with a TTL of
-    capacity / leak seconds so idle keys expire).
+    In memory (the default) each process keeps its own buckets; on Redis every process takes from
+    the same bucket, atomically, so N processes allow exactly one budget.
     """
 
-    SWEEP_AT = 10_000  # keys; empty buckets are dropped beyond this so memory stays bounded
-
-    def __init__(self, capacity: float, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, capacity: float, per_second: float, clock: Callable[[], float] = time.monotonic, state: SharedState | None = None
+    ) -> None:
         self.capacity = capacity
         self.per_second = per_second
-        self.clock = clock
-        self._levels: dict[Any, _Level] = {}
+        self.state = state if state is not None else MemoryState(clock)
 
-    def _level(self, key: Any, now: float) -> float:
-        level = self._levels.get(key)
-        if level is None:
-            return 0.0
-        return max(0.0, level.points - (now - level.at) * self.per_second)
-
-    def take(self, key: Any, points: float) -> Take:
+    async def take(self, key: Any, points: float) -> Take:
         """Add `points` to `key`'s bucket if they fit; otherwise leave it and say when they will."""
-        now = self.clock()
-        level = self._level(key, now)
-        if level + points > self.capacity:
-            wait = (level + points - self.capacity) / self.per_second
-            return Take(allowed=False, remaining=int(self.capacity - level), retry_after=wait)
-        if len(self._levels) >= self.SWEEP_AT and key not in self._levels:
-            self._sweep(now)
-        self._levels[key] = _Level(level + points, now)
-        return Take(allowed=True, remaining=int(self.capacity - level - points), retry_after=0.0)
+        level = await self.state.take(_store_key(key), points, self.capacity, self.per_second)
+        return Take(allowed=level.allowed, remaining=int(self.capacity - level.level), retry_after=level.retry_after)
 
-    def remaining(self, key: Any) -> int:
-        return int(self.capacity - self._level(key, self.clock()))
+    async def remaining(self, key: Any) -> int:
+        return int(self.capacity - await self.state.level(_store_key(key), self.per_second))
 
-    def _sweep(self, now: float) -> None:
-        for key in [k for k in self._levels if self._level(k, now) == 0.0]:
-            del self._levels[key]
+
+def _store_key(key: Any) -> str:
+    return key if isinstance(key, str) else ":".join(str(part) for part in key)
 
 
 class CostRefused(RunxinError):
@@ -272,25 +254,37 @@ class CostOutcome:
         }
 
 
+# After a shared-store failure, requests skip the store this long (and are let through) rather
+# than each waiting for its timeout.
+STORE_RETRY_SECONDS = 1.0
+
+
 @dataclass
 class CostLimiter:
-    """The limits of one server process: the node limit and the buckets."""
+    """The node limit and the buckets.
+
+    When the shared store fails the limiter fails open: the request runs uncharged and its
+    `remaining` is null. The bucket shares capacity fairly; it is not what keeps data safe (the
+    token, the scopes, the node limit and the timeouts still hold), and failing closed would turn a
+    Redis outage into an outage of the whole API.
+    """
 
     max_nodes: int
     buckets: LeakyBuckets
+    _skip_store_until: float = 0.0
 
     @classmethod
-    def from_settings(cls, settings: Any, clock: Callable[[], float] = time.monotonic) -> CostLimiter:
-        return cls(settings.max_nodes, LeakyBuckets(settings.cost_bucket, settings.cost_per_second, clock))
+    def from_settings(cls, settings: Any, clock: Callable[[], float] = time.monotonic, state: SharedState | None = None) -> CostLimiter:
+        return cls(settings.max_nodes, LeakyBuckets(settings.cost_bucket, settings.cost_per_second, clock, state))
 
-    def admit(self, cost: Cost, principal: Any) -> CostOutcome:
+    async def admit(self, cost: Cost, principal: Any) -> CostOutcome:
         """Charge `cost` to the principal's bucket, or say why it is refused (nothing charged)."""
         buckets = self.buckets
         key = _bucket_key(principal)
         outcome = CostOutcome(
             requested_nodes=cost.requested_nodes,
             cost=cost.points,
-            remaining=None if key is None else buckets.remaining(key),
+            remaining=None,
             capacity=int(buckets.capacity),
             per_second=buckets.per_second,
         )
@@ -298,11 +292,20 @@ class CostLimiter:
             outcome.refused = "MAX_NODES_EXCEEDED"
         elif key is not None and cost.points > buckets.capacity:
             outcome.refused = "MAX_COST_EXCEEDED"
-        elif key is not None:
-            taken = buckets.take(key, cost.points)
-            outcome.remaining = taken.remaining
-            if not taken.allowed:
-                outcome.refused, outcome.retry_after = "RATE_LIMITED", taken.retry_after
+        if key is None or time.monotonic() < self._skip_store_until:
+            return outcome
+        try:
+            if outcome.refused:
+                outcome.remaining = await buckets.remaining(key)
+                return outcome
+            taken = await buckets.take(key, cost.points)
+        except SharedStateUnavailable as exc:
+            self._skip_store_until = time.monotonic() + STORE_RETRY_SECONDS
+            log.error("cost buckets unavailable, letting requests through uncharged for %gs: %s", STORE_RETRY_SECONDS, exc)
+            return outcome
+        outcome.remaining = taken.remaining
+        if not taken.allowed:
+            outcome.refused, outcome.retry_after = "RATE_LIMITED", taken.retry_after
         return outcome
 
     def refusal(self, cost: Cost, outcome: CostOutcome) -> CostRefused:
@@ -342,13 +345,14 @@ class QueryCost(SchemaExtension):
         self.limiter = limiter
         self.outcome: CostOutcome | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         assert context.graphql_document is not None
         cost = measure(context.schema._schema, context.graphql_document, context.variables, context.operation_name)
-        self.outcome = self.limiter.admit(cost, _principal_of(context.context))
+        self.outcome = await self.limiter.admit(cost, _principal_of(context.context))
         if context.context is not None and hasattr(context.context, "cost"):
             context.context.cost = self.outcome
+            context.context.measured_cost = cost
         if self.outcome.refused:
             refused = self.limiter.refusal(cost, self.outcome)
             # A result set before execution means graphql-core never runs: no resolver, no SQL.
@@ -357,12 +361,12 @@ class QueryCost(SchemaExtension):
             )
         yield
 
-    def get_results(self) -> dict[str, Any]:
+    async def get_results(self) -> dict[str, Any]:
         principal = _principal_of(self.execution_context.context)
         if self.outcome is None and principal is not None:
             # A document refused by parsing or validation never ran: it costs the minimum, if there is
             # room (its answer is its errors either way, so an empty bucket changes nothing).
-            self.outcome = self.limiter.admit(FREE, principal)
+            self.outcome = await self.limiter.admit(FREE, principal)
             self.outcome.refused = None
             context = self.execution_context.context
             if hasattr(context, "cost"):

@@ -23,7 +23,8 @@ from starlette.responses import JSONResponse, Response
 from runxin.platform.config import Settings
 from runxin.platform.errors import PermissionDenied
 from runxin.platform.tree.models import Tenant
-from runxin.tenants.oauth import TokenEndpoint, TokenRequest, load_clients, named_client_ids
+from runxin.platform.sharedstate import SharedState
+from runxin.tenants.oauth import SharedSeenAssertions, TokenEndpoint, TokenRequest, load_clients, named_client_ids
 from runxin.tenants.oidc import OidcVerifier
 from runxin.tenants.scoping import as_system
 from runxin.tenants.tokens import TokenClaims, TokenService
@@ -116,14 +117,20 @@ async def _tenant_id(runtime: Runtime, code: str) -> uuid.UUID:
     return tenant_id
 
 
-def identity_for(runtime_settings: Settings, tokens: TokenService) -> Identity:
-    """The identity state for a process with these settings and token service."""
+def identity_for(runtime_settings: Settings, tokens: TokenService, shared_state: SharedState | None = None) -> Identity:
+    """The identity state for a process with these settings and token service.
+
+    With a shared store the used assertion ids live there, so a replay is refused by every process.
+    """
+    endpoint = TokenEndpoint(
+        tokens=tokens,
+        issuer=runtime_settings.token_issuer,
+        public_url=runtime_settings.public_url,
+        require_https=runtime_settings.production,
+    )
+    if shared_state is not None and shared_state.shared:
+        endpoint.seen = SharedSeenAssertions(shared_state)
     return Identity(
-        endpoint=TokenEndpoint(
-            tokens=tokens,
-            issuer=runtime_settings.token_issuer,
-            public_url=runtime_settings.public_url,
-            require_https=runtime_settings.production,
-        ),
+        endpoint=endpoint,
         oidc=OidcVerifier.from_settings(runtime_settings) if runtime_settings.oidc_enabled else None,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from starlette.config import Config
 
+from runxin.platform.credentials import SECRET_KEYS, SecretFileError, read_secret_file, redact_url
 from runxin.platform.errors import ConfigurationError
 
 _MODES = ("development", "production")
@@ -71,6 +72,24 @@ class Settings:
     worker_threads: int = 4
     # Prefix of the chain's queue names, for deployments (or test runs) sharing one broker.
     queue_namespace: str = ""
+    # The response cache (runxin.graphql.response_cache): its size, how long an answer is kept at
+    # most (a write invalidates it at once whatever this says), and 0 MB turns it off.
+    response_cache_mb: int = 64
+    response_cache_seconds: float = 300.0
+    # State every server process must share (cost buckets, used jtis, change stamps): Redis, or
+    # empty for this process's memory (one process only). Keys live under the prefix.
+    redis_url: str = ""
+    redis_prefix: str = "runxin:"
+    # A streaming replica for the oversight reads (its read-your-writes marks live in Redis when
+    # redis_url is set, platform/db/replica.py), and quorum queues on RabbitMQ.
+    database_replica_url: str = ""
+    rabbitmq_quorum: bool = False
+    # CIDRs deliveries may reach although they are private (platform/delivery/ssrf.py).
+    delivery_allowed_networks: tuple[str, ...] = ()
+    # Metrics: the bearer token a Prometheus scraper sends to /metrics (empty: open in development,
+    # off in production), and where `runxin worker` serves its own (host:port; empty: not served).
+    metrics_token: str = ""
+    worker_metrics_address: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -102,6 +121,19 @@ class Settings:
                 hint = "true or false" if cast is _bool else f"a {cast.__name__}"
                 raise ConfigurationError(f"{key} is invalid ({str(exc).rstrip('.')}): set it to {hint}.") from exc
 
+        def secret(key: str, default: str) -> str:
+            """A secret setting from KEY, or from the file KEY_FILE names (Docker/Kubernetes secrets)."""
+            assert key in SECRET_KEYS
+            path, value = read(f"{key}_FILE", str, ""), read(key, str, None)
+            if path:
+                if value is not None:
+                    raise ConfigurationError(f"Both {key} and {key}_FILE are set: keep one of them.")
+                try:
+                    return read_secret_file(key, str(path))
+                except SecretFileError as exc:
+                    raise ConfigurationError(str(exc)) from exc
+            return default if value is None else str(value)
+
         data_dir = Path(str(overrides.pop("data_dir", None) or read("RUNXIN_DATA_DIR", str, ".data"))).resolve()
         default_db = f"sqlite+aiosqlite:///{data_dir / 'runxin.db'}"
         mode = str(overrides.pop("mode", None) or read("RUNXIN_MODE", str, "development"))
@@ -110,7 +142,7 @@ class Settings:
         production = mode == "production"
         values: dict[str, object] = dict(
             data_dir=data_dir,
-            database_url=str(read("RUNXIN_DATABASE_URL", str, default_db)),
+            database_url=secret("RUNXIN_DATABASE_URL", default_db),
             mode=mode,
             token_issuer=read("RUNXIN_TOKEN_ISSUER", str, "runxin-local"),
             token_audience=read("RUNXIN_TOKEN_AUDIENCE", str, "runxin-api"),
@@ -121,7 +153,7 @@ class Settings:
             max_tokens=read("RUNXIN_MAX_TOKENS", int, 4000),
             introspection=read("RUNXIN_INTROSPECTION", _bool, not production),
             graphiql=read("RUNXIN_GRAPHIQL", _bool, not production),
-            broker_url=read("RUNXIN_BROKER_URL", str, ""),
+            broker_url=secret("RUNXIN_BROKER_URL", ""),
             operation_timeout_seconds=read("RUNXIN_OPERATION_TIMEOUT_SECONDS", float, 15.0),
             statement_timeout_ms=read("RUNXIN_STATEMENT_TIMEOUT_MS", int, 10_000),
             trust_proxy=read("RUNXIN_TRUST_PROXY", _bool, False),
@@ -148,6 +180,15 @@ class Settings:
             public_url=str(read("RUNXIN_PUBLIC_URL", str, "")).rstrip("/"),
             oidc_client_id=read("RUNXIN_OIDC_CLIENT_ID", str, ""),
             oidc_client_secret=read("RUNXIN_OIDC_CLIENT_SECRET", str, ""),
+            response_cache_mb=read("RUNXIN_RESPONSE_CACHE_MB", int, 64),
+            response_cache_seconds=read("RUNXIN_RESPONSE_CACHE_SECONDS", float, 300.0),
+            redis_url=str(read("RUNXIN_REDIS_URL", str, "")).strip(),
+            redis_prefix=str(read("RUNXIN_REDIS_PREFIX", str, "runxin:")),
+            database_replica_url=str(read("RUNXIN_DATABASE_REPLICA_URL", str, "")),
+            rabbitmq_quorum=read("RUNXIN_RABBITMQ_QUORUM", _bool, False),
+            delivery_allowed_networks=tuple(str(read("RUNXIN_DELIVERY_ALLOWED_NETWORKS", str, "")).replace(",", " ").split()),
+            metrics_token=read("RUNXIN_METRICS_TOKEN", str, ""),
+            worker_metrics_address=read("RUNXIN_WORKER_METRICS_ADDRESS", str, ""),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -156,11 +197,25 @@ class Settings:
 
     def validate(self) -> None:
         url = self.database_url
+        if self.worker_metrics_address:
+            host, _, port = self.worker_metrics_address.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ConfigurationError(
+                    f"RUNXIN_WORKER_METRICS_ADDRESS {self.worker_metrics_address!r} is not host:port: set e.g. 127.0.0.1:9108."
+                )
         if not (url.startswith("sqlite+aiosqlite://") or url.startswith("postgresql+asyncpg://")):
             raise ConfigurationError(
-                f"RUNXIN_DATABASE_URL {url!r} is not supported: use sqlite+aiosqlite:///PATH "
+                f"RUNXIN_DATABASE_URL {redact_url(url)!r} is not supported: use sqlite+aiosqlite:///PATH "
                 "or postgresql+asyncpg://USER@HOST:PORT/DB."
             )
+        replica = self.database_replica_url
+        if replica and not (replica.startswith("postgresql+asyncpg://") and url.startswith("postgresql+asyncpg://")):
+            raise ConfigurationError(
+                f"RUNXIN_DATABASE_REPLICA_URL {replica!r} needs PostgreSQL on both sides: set it to "
+                "postgresql+asyncpg://USER@REPLICA:5432/DB (a hot standby of RUNXIN_DATABASE_URL), or leave it empty."
+            )
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://")):
+            raise ConfigurationError(f"RUNXIN_REDIS_URL {self.redis_url!r} is not supported: use redis://HOST:6379/0 or leave it empty.")
         if not 0.1 <= self.operation_timeout_seconds <= 300:
             raise ConfigurationError("RUNXIN_OPERATION_TIMEOUT_SECONDS must be between 0.1 and 300.")
         if not 100 <= self.statement_timeout_ms <= 300_000:
@@ -195,12 +250,23 @@ class Settings:
             raise ConfigurationError("RUNXIN_OIDC_JWKS_CACHE_SECONDS must be between 10 and 86400.")
         if not 1 <= self.oidc_jwks_min_refetch_seconds <= 3600:
             raise ConfigurationError("RUNXIN_OIDC_JWKS_MIN_REFETCH_SECONDS must be between 1 and 3600.")
+        if not 0 <= self.response_cache_mb <= 65_536:
+            raise ConfigurationError("RUNXIN_RESPONSE_CACHE_MB must be between 0 (off) and 65536.")
+        if not 1 <= self.response_cache_seconds <= 86_400:
+            raise ConfigurationError("RUNXIN_RESPONSE_CACHE_SECONDS must be between 1 and 86400.")
         if not 0.1 <= self.sweep_seconds <= 3600:
             raise ConfigurationError("RUNXIN_SWEEP_SECONDS must be between 0.1 and 3600.")
         if not 1 <= self.worker_threads <= 64:
             raise ConfigurationError("RUNXIN_WORKER_THREADS must be between 1 and 64.")
         if any(not 2000 <= year <= 2100 for year in self.rollup_years):
             raise ConfigurationError("RUNXIN_ROLLUP_YEARS lists years from 2000 to 2100, e.g. 2025,2026 (or leave it empty).")
+        _validate_redis(self.redis_url, self.redis_prefix)
+        from runxin.platform.delivery.ssrf import parse_networks
+
+        try:
+            parse_networks(self.delivery_allowed_networks)
+        except ValueError as exc:
+            raise ConfigurationError(f"RUNXIN_DELIVERY_ALLOWED_NETWORKS is invalid: {exc}.") from exc
         from runxin.platform.standards import STANDARDS
 
         if self.standards_version not in STANDARDS:
@@ -211,6 +277,15 @@ class Settings:
 
     def replace(self, **changes: object) -> "Settings":
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _validate_redis(url: str, prefix: str) -> None:
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(
+            f"RUNXIN_REDIS_URL {url!r} is not a Redis URL: use redis://HOST:6379/0 (rediss:// for TLS), or leave it empty."
+        )
+    if not prefix or len(prefix) > 100 or any(c.isspace() for c in prefix):
+        raise ConfigurationError("RUNXIN_REDIS_PREFIX must be 1-100 characters without spaces, e.g. runxin: or runxin-staging:.")
 
 
 def _years(value: str) -> tuple[int, ...]:

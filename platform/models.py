@@ -2,6 +2,7 @@
 
 from runxin.platform.audit.models import AuditEvent
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
+from runxin.platform.dataversion import DataVersion
 from runxin.platform.db.base import Base, TenantOwned
 from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
 from runxin.platform.disclosure.models import DisclosurePolicy
@@ -28,6 +29,7 @@ __all__ = [
     "Base",
     "CentreActivity",
     "CounsellingCentre",
+    "DataVersion",
     "Delivery",
     "DeliveryAttempt",
     "DeliveryEndpoint",

@@ -178,6 +178,14 @@ async def disable_client(session: AsyncSession, client_id: str) -> ApiClient:
     return client
 
 
+async def set_scopes(session: AsyncSession, client_id: str, scopes: str) -> ApiClient:
+    """Register exactly `scopes` for the client; tokens already issued lose any scope no longer registered."""
+    client = await _existing(session, client_id)
+    client.scopes = " ".join(parse_scopes(scopes))
+    await session.flush()
+    return client
+
+
 async def rotate_secret(session: AsyncSession, client_id: str) -> str:
     """A new secret for the client, returned once; the old one stops working at once."""
     client = await _existing(session, client_id)

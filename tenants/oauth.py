@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import math
 import threading
 import time
 import uuid
@@ -25,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.from_thread
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6749.errors import (
@@ -42,6 +45,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.identity.models import ApiClient
+from runxin.platform.sharedstate import SharedState, SharedStateUnavailable
 from runxin.tenants.clients import SECRET_METHODS, verify_secret
 from runxin.tenants.tokens import TokenService
 
@@ -108,24 +112,55 @@ class ClientRecord(ClientMixin):
 class SeenAssertions:
     """jti values of accepted client assertions, each kept until its assertion expires.
 
-    In memory, per process: with several API processes an assertion could be replayed once at each
-    of them within its (at most ten-minute) lifetime. A shared store (Redis SET NX EX) closes that.
+    In memory, per process: right for one API process. With several, use `SharedSeenAssertions`,
+    or an assertion could be replayed once at each of them within its (at most ten-minute) lifetime.
     """
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], float] = {}
+        self._sweep_at = 1000
         self._lock = threading.Lock()
 
     def first_use(self, client_id: str, jti: str, expires_at: float) -> bool:
         now = time.time()
         with self._lock:
-            if len(self._seen) > 1000:
+            if len(self._seen) >= self._sweep_at:
                 self._seen = {k: exp for k, exp in self._seen.items() if exp > now}
+                # Sweep again only once the live ones have doubled: amortised O(1) per call.
+                self._sweep_at = max(1000, 2 * len(self._seen))
             key = (client_id, jti)
             if self._seen.get(key, 0) > now:
                 return False
             self._seen[key] = expires_at + CLOCK_LEEWAY_SECONDS
             return True
+
+
+class TemporarilyUnavailable(OAuth2Error):
+    error = "temporarily_unavailable"
+    status_code = 503
+
+
+class SharedSeenAssertions:
+    """Used jtis in the shared store (Redis `SET NX EX`): an assertion used at any API process is
+    refused by every other one. Called from the thread authlib runs in (starlette's thread pool),
+    it hands the check to the event loop.
+
+    When the store does not answer the token request is refused (503, retry): replay protection is
+    a security property, so it fails closed; a client retries with a fresh assertion.
+    """
+
+    def __init__(self, state: SharedState) -> None:
+        self.state = state
+
+    def first_use(self, client_id: str, jti: str, expires_at: float) -> bool:
+        ttl = max(1, math.ceil(expires_at + CLOCK_LEEWAY_SECONDS - time.time()))
+        key = f"{client_id}:{hashlib.sha256(jti.encode()).hexdigest()}"
+        try:
+            return anyio.from_thread.run(self.state.first_use, key, ttl)
+        except SharedStateUnavailable as exc:
+            raise TemporarilyUnavailable(
+                description="The server cannot check the assertion's jti right now; retry in a few seconds with a fresh assertion."
+            ) from exc
 
 
 @dataclass(frozen=True)
@@ -230,7 +265,7 @@ class TokenEndpoint:
     issuer: str
     public_url: str = ""
     require_https: bool = False
-    seen: SeenAssertions = field(default_factory=SeenAssertions)
+    seen: SeenAssertions | SharedSeenAssertions = field(default_factory=SeenAssertions)
 
     def respond(self, request: TokenRequest, clients: dict[str, ClientRecord]) -> Response:
         """Handle one token request (synchronous: run it in a thread)."""

@@ -182,3 +182,7 @@ def _check_writes(session: Session, _flush_context: Any, _instances: Any) -> Non
             raise NotFound("That tenant is outside your part of the tree.", field="tenantId")
         if obj.root_id != root_id:
             obj.root_id = root_id
+
+
+# Installs the data-version listeners (they need ScopedSession and principal_of from above).
+from runxin.tenants import versions as _versions  # noqa: E402, F401

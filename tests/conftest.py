@@ -162,3 +162,47 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str
         yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
         asyncio.run(_admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+REDIS_TEST_URL = os.environ.get("RUNXIN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_reachable(url: str) -> str | None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2)
+    try:
+        client.ping()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable", reported below
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis (RUNXIN_TEST_REDIS_URL, default db 15 on 127.0.0.1): skipped locally, required in CI."""
+    problem = _redis_reachable(REDIS_TEST_URL)
+    if problem:
+        message = f"Redis not reachable at {REDIS_TEST_URL} ({problem})"
+        if IN_CI:
+            pytest.fail(message + ": CI must run the Redis tests.")
+        pytest.skip(message + ": start it, or set RUNXIN_TEST_REDIS_URL.")
+    return REDIS_TEST_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    import redis
+
+    prefix = f"runxin-test-{os.getpid()}-{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=prefix + "*"))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()

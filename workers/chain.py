@@ -31,7 +31,9 @@ from runxin.platform.config import Settings
 from runxin.platform.crashpoints import crash_point
 from runxin.platform.db.engine import WRITE_TRANSACTION, make_engine, make_sessionmaker
 from runxin.platform.delivery.sender import attempt_delivery
-from runxin.platform.delivery.services import due_delivery_ids, reconcile
+from runxin.platform.delivery.services import due_delivery_ids, reconcile, traceparents_of
+from runxin.platform.delivery.ssrf import Destinations, guarded_client
+from runxin.platform.metrics import instruments
 from runxin.platform.rollup.marking import ROLLUP
 from runxin.platform.rollup.recompute import is_pending, note_rung, pending_tenants, recompute_tenant
 from runxin.platform.rollup.years import live_years
@@ -105,7 +107,8 @@ class Chain:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
-            self._http = httpx.AsyncClient(follow_redirects=False)
+            # Every connection of the delivery client goes through the destination guard (SSRF).
+            self._http = guarded_client(Destinations.from_settings(self.settings))
         return self._http
 
     def close(self) -> None:
@@ -140,7 +143,8 @@ class Chain:
             return result.changed
 
     def _deliver(self, delivery_id: str) -> None:
-        self.loop.run(self.attempt(uuid.UUID(delivery_id)))
+        outcome = self.loop.run(self.attempt(uuid.UUID(delivery_id)))
+        instruments().delivery_attempts.labels(outcome).inc()
 
     async def attempt(self, delivery_id: uuid.UUID) -> str:
         return await attempt_delivery(
@@ -155,6 +159,7 @@ class Chain:
         async with self.system_session("sweeper") as session:
             tenants = await pending_tenants(session, now=now, grace=RING_GRACE, rering=RERING_EVERY)
             deliveries = await due_delivery_ids(session, now, limit=200)
+            traceparents = await traceparents_of(session, deliveries)
             created: list[uuid.UUID] = []
             if self._last_reconcile is None or now - self._last_reconcile >= RECONCILE_EVERY:
                 await session.commit()  # end the reads: the write transaction begins afresh
@@ -173,7 +178,9 @@ class Chain:
                 await note_rung(session, [tenant_id for tenant_id, _ in tenants], now)
                 await session.commit()
         for delivery_id in {*deliveries, *created}:
-            self.deliver.send(str(delivery_id))
+            # The approval's trace context, as for the tenants: the job and its attempt join that trace.
+            traceparent = traceparents.get(delivery_id)
+            self.deliver.send_with_options(args=(str(delivery_id),), **({"traceparent": traceparent} if traceparent else {}))
         return {"tenants": len(tenants), "deliveries": len(set(deliveries) | set(created))}
 
 

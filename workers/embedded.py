@@ -40,7 +40,7 @@ class ChainHandle:
 
 def start_chain(settings: Settings, *, consume: bool) -> ChainHandle:
     """Ring the chain's jobs from this process; with `consume`, also run them here (and sweep)."""
-    broker = make_broker(settings.broker_url)
+    broker = make_broker(settings.broker_url, quorum=settings.rabbitmq_quorum)
     chain = Chain(settings, broker)
     if not consume:
         # Only ringing (an API process with a broker): publish off the request path.

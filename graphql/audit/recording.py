@@ -1,7 +1,10 @@
 """Writing one audit event per operation of a signed-in principal, after the operation.
 
-The event is written in its own short transaction (one INSERT) once the result is known, so a
-rolled-back mutation is still on record and a slow audit write never holds the operation's locks.
+The event is written once the result is known, in a transaction of the audit writer's own (group
+commit with other requests' events, graphql/audit/writer.py), so a rolled-back mutation is still on
+record and a slow audit write never holds the operation's locks. An event that records a
+personal-data read or a write is committed before the answer goes out; an institutional read's
+event right after it (the response's background task).
 
 If the write fails, it is logged as an error with the trace id, and:
 - a query that disclosed personal data fails closed: the caller gets 503 instead of the data, since
@@ -19,22 +22,20 @@ import ipaddress
 import logging
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from graphql.language import Visitor
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.extensions import SchemaExtension
 
 from graphql import FieldNode, GraphQLError, visit
+from runxin.graphql.audit.writer import AuditWriter
 from runxin.platform.audit.collector import AuditCollector
-from runxin.platform.audit.models import AuditEvent
 from runxin.platform.errors import PermissionDenied
 from runxin.tenants.principal import Principal
-from runxin.tenants.scoping import bind_principal
 
 log = logging.getLogger("runxin.audit")
 
@@ -140,24 +141,8 @@ def event_values(
     }
 
 
-async def write_event(sessionmaker: async_sessionmaker[AsyncSession], principal: Principal, values: dict[str, Any]) -> None:
-    """One INSERT in its own transaction, on a session bound to the principal (row-level security
-    sees whom the transaction works for). A Core insert on the session's connection: the ORM hook
-    refuses statement inserts, and the row is by construction the principal's own tenant's."""
-    async with sessionmaker() as session:
-        bind_principal(session, principal)
-        connection = await session.connection()
-        if connection.dialect.name == "postgresql" and not values["personal_reads"] and not values["writes"]:
-            # Waiting for the WAL flush is most of the cost of this write. An event of an
-            # institutional read may be lost in a crash in the last fraction of a second (never
-            # half-written); a personal-data read or a write is flushed before the answer goes out.
-            await connection.execute(text("SET LOCAL synchronous_commit = off"))
-        await connection.execute(insert(AuditEvent.__table__).values(**values))
-        await session.commit()
-
-
 async def record_operation(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    writer: AuditWriter,
     request: Request,
     principal: Principal | None,
     audit: AuditCollector,
@@ -182,24 +167,50 @@ async def record_operation(
             client_ip=client_ip_of(request, trust_proxy),
             user_agent=request.headers.get("user-agent"),
         )
-        try:
-            # Shielded: a client that hangs up does not get its read left off the record.
-            await asyncio.shield(write_event(sessionmaker, principal, values))
-        except Exception:
-            log.exception("audit event not written: trace %s, subject %s, operation %s", trace_id, principal.subject, audit.operation_name)
-            if audit.reads_personal_data and audit.operation_type != "mutation":
-                response = JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": "Personal data is only given out when the read can be recorded, and the audit log "
-                                "is unavailable; try again in a minute.",
-                                "extensions": {"code": "AUDIT_UNAVAILABLE"},
-                            }
-                        ]
-                    },
-                    status_code=503,
-                    headers={"Retry-After": "60"},
-                )
+        if values["personal_reads"] or values["writes"]:
+            # Personal data goes out, and a write's answer, only once the event is committed.
+            try:
+                # Shielded: a client that hangs up does not get its read left off the record.
+                await asyncio.shield(writer.write(values))
+            except Exception:
+                _log_unwritten(trace_id, principal, audit)
+                if audit.reads_personal_data and audit.operation_type != "mutation":
+                    response = JSONResponse(
+                        {
+                            "errors": [
+                                {
+                                    "message": "Personal data is only given out when the read can be recorded, and the audit "
+                                    "log is unavailable; try again in a minute.",
+                                    "extensions": {"code": "AUDIT_UNAVAILABLE"},
+                                }
+                            ]
+                        },
+                        status_code=503,
+                        headers={"Retry-After": "60"},
+                    )
+        else:
+            # An institutional read's event is written after the answer has gone out (the response's
+            # background task, still inside this request's ASGI call).
+            response.background = _after(response.background, _write_quietly, writer, values, trace_id, principal, audit)
     response.headers[TRACE_HEADER] = trace_id
     return response
+
+
+def _log_unwritten(trace_id: str, principal: Principal, audit: AuditCollector) -> None:
+    log.exception("audit event not written: trace %s, subject %s, operation %s", trace_id, principal.subject, audit.operation_name)
+
+
+async def _write_quietly(writer: AuditWriter, values: dict[str, Any], trace_id: str, principal: Principal, audit: AuditCollector) -> None:
+    try:
+        await writer.write(values)
+    except Exception:
+        _log_unwritten(trace_id, principal, audit)
+
+
+def _after(first: BackgroundTask | None, then: Callable[..., Awaitable[None]], *args: Any) -> BackgroundTask:
+    async def both() -> None:
+        if first is not None:
+            await first()
+        await then(*args)
+
+    return BackgroundTask(both)

@@ -17,6 +17,7 @@ from runxin.graphql.delivery.types import DeliveryEndpointNode, DeliveryNode
 from runxin.graphql.errors import UserError
 from runxin.graphql.mutations import id_arg, input_values, run_mutation
 from runxin.platform.delivery import services
+from runxin.platform.delivery.ssrf import Destinations
 from runxin.tenants.policy import Permission
 
 UNSET = strawberry.UNSET
@@ -84,7 +85,12 @@ class DeliveryMutation:
 
         async def action(session: Any) -> Any:
             values = {k: v for k, v in input_values(input).items() if v is not None}  # null: the default
-            created = await services.create_endpoint(session, tenant_id=info.context.principal.tenant_id, **values)  # type: ignore[union-attr]
+            created = await services.create_endpoint(
+                session,
+                tenant_id=info.context.principal.tenant_id,  # type: ignore[union-attr]
+                destinations=Destinations.from_settings(info.context.settings),
+                **values,
+            )
             made["secret"] = created.secret
             return created.endpoint
 
@@ -97,7 +103,10 @@ class DeliveryMutation:
     async def delivery_endpoint_update(self, info: Info, input: DeliveryEndpointUpdateInput) -> DeliveryEndpointPayload:
         async def action(session: Any) -> Any:
             return await services.update_endpoint(
-                session, id_arg(input.id, "DeliveryEndpoint", "id"), input_values(input, exclude=("id",))
+                session,
+                id_arg(input.id, "DeliveryEndpoint", "id"),
+                input_values(input, exclude=("id",)),
+                destinations=Destinations.from_settings(info.context.settings),
             )
 
         endpoint, errors = await run_mutation(info, action, DeliveryEndpointNode.from_row)

@@ -27,6 +27,15 @@ class AuditCollector:
         # ok, user_errors, error or refused; None until the operation has a result.
         self.outcome: str | None = None
 
+    def replay(self) -> AuditCollector:
+        """A new collector with this one's reads, for an answer given again from the response cache."""
+        again = AuditCollector()
+        again._personal = {key: dict(ids) for key, ids in self._personal.items()}
+        again._masked = set(self._masked)
+        again.mentioned = self.mentioned
+        again.operation_type, again.operation_name = self.operation_type, self.operation_name
+        return again
+
     def note_personal_read(self, type_name: str, record_id: uuid.UUID, fields: Iterable[str]) -> None:
         """`fields` of record `record_id` of `type_name` were disclosed unmasked."""
         self._personal.setdefault((type_name, tuple(fields)), {})[record_id] = None

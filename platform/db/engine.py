@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -10,22 +12,37 @@ from sqlalchemy.orm import Session
 WRITE_TRANSACTION = "write_transaction"
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10, statement_timeout_ms: int | None = None) -> AsyncEngine:
+def _quiet_driver_logs() -> None:
+    """aiosqlite logs every call with its arguments at DEBUG (every statement's parameters, secrets
+    among them): its logger stays at INFO whatever level the rest of the process logs at."""
+    driver = logging.getLogger("aiosqlite")
+    if driver.level < logging.INFO:  # unset (inheriting the root's level) or DEBUG
+        driver.setLevel(logging.INFO)
+
+
+def make_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, statement_timeout_ms: int | None = None, pre_ping: bool = True
+) -> AsyncEngine:
     """Create the async engine for a database URL, with per-dialect settings that matter.
 
     `statement_timeout_ms` bounds each statement on PostgreSQL (the API sets it; seeding and
-    migrations do not).
+    migrations do not). `pre_ping` checks each connection taken from the pool with a round trip of
+    its own; callers that retry a statement on a dropped connection may save it.
     """
+    _quiet_driver_logs()
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        # hide_parameters: statement parameters carry secrets (signing secrets, hashes) and personal
+        # data; they stay out of SQLAlchemy's log lines and of the text of its exceptions.
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, connect_args={"timeout": 30})
         _sqlite_pragmas(engine)
     else:
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            pool_pre_ping=pre_ping,
             # Read paths re-run the same statements; asyncpg's prepared-statement cache pays off.
             connect_args={
                 "server_settings": {

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 
 import httpx
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.propagate import extract, inject
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from sqlalchemy import or_, select, update
@@ -145,7 +146,7 @@ async def attempt_delivery(
     if not isinstance(claim, Claim):
         return claim
     crash_point("delivery.after_claim")
-    parent = extract({"traceparent": claim.traceparent}) if claim.traceparent else None
+    parent = _parent(claim.traceparent)
     attributes = {"runxin.delivery.webhook_id": claim.webhook_id, "runxin.delivery.attempt": claim.number}
     with tracer.start_as_current_span("delivery.attempt", context=parent, kind=SpanKind.CLIENT, attributes=attributes) as span:
         result = await post(client, claim)
@@ -158,6 +159,19 @@ async def attempt_delivery(
         if not result.ok:
             span.set_status(Status(StatusCode.ERROR, result.error or f"HTTP {result.status_code}"))
     return outcome
+
+
+def _parent(traceparent: str | None) -> Context | None:
+    """The attempt's parent: the job's span when it is in the delivery's trace (the usual case, the
+    job was rung with the writer's context), else the writer's span stored in the row (a job rung
+    without it), so the attempt always joins the trace of the approval that wrote the delivery."""
+    if not traceparent:
+        return None  # the current context
+    stored = extract({"traceparent": traceparent})
+    current = trace.get_current_span().get_span_context()
+    if current.is_valid and current.trace_id == trace.get_current_span(stored).get_span_context().trace_id:
+        return None
+    return stored
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -27,6 +27,7 @@ from runxin.platform.db.base import utcnow
 from runxin.platform.delivery import signing
 from runxin.platform.delivery.models import Delivery, DeliveryEndpoint
 from runxin.platform.delivery.payload import EVENT_TYPE, aware, figures_for_city, payload_bytes, sha256_hex
+from runxin.platform.delivery.ssrf import Destinations, check_target
 from runxin.platform.doorbell import ring_after_commit
 from runxin.platform.errors import Conflict, Invalid, NotFound
 from runxin.platform.periods import parse_period
@@ -41,6 +42,8 @@ STATUSES = ("PENDING", "DELIVERED", "PARTIAL", "DEAD")
 URL_MAX = 500
 TIMEOUT_RANGE = (0.5, 60.0)
 _ENDPOINT_FIELDS = frozenset({"url", "description", "active", "timeout_seconds"})
+# Where endpoints may point when a caller does not pass the deployment's rules: production's.
+PRODUCTION_RULES = Destinations(production=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +54,9 @@ class EndpointWithSecret:
     secret: str
 
 
-def check_url(checks: Checks, field: str = "url") -> None:
-    """An absolute http(s) URL of a host, with no credentials in it and no fragment."""
+def check_url(checks: Checks, field: str = "url", destinations: Destinations = PRODUCTION_RULES) -> None:
+    """An absolute http(s) URL of a host, with no credentials in it and no fragment, that deliveries may reach
+    (https only in production, no private or loopback address: see ssrf.py)."""
     value = checks.values.get(field)
     if value is None:
         return
@@ -84,11 +88,13 @@ def check_url(checks: Checks, field: str = "url") -> None:
         checks.fail(field, "URL_FRAGMENT", "Drop the #fragment: it is never sent to the server.")
     elif any(c.isspace() for c in text):
         checks.fail(field, "URL_INVALID", "The URL contains spaces; percent-encode them (%20).")
+    elif refused := check_target(text, destinations):
+        checks.fail(field, *refused)
 
 
-def _check_endpoint(values: Mapping[str, Any]) -> None:
+def _check_endpoint(values: Mapping[str, Any], destinations: Destinations) -> None:
     checks = Checks(values)
-    check_url(checks)
+    check_url(checks, destinations=destinations)
     checks.text("description", min_length=0, max_length=200)
     checks.number("timeout_seconds", minimum=TIMEOUT_RANGE[0], maximum=TIMEOUT_RANGE[1], label="timeoutSeconds", unit=" s")
     if "active" in values and not isinstance(values["active"], bool):
@@ -112,8 +118,12 @@ async def create_endpoint(
     timeout_seconds: float = 10.0,
     active: bool = True,
     now: dt.datetime | None = None,
+    destinations: Destinations = PRODUCTION_RULES,
 ) -> EndpointWithSecret:
-    """Add an endpoint of a city's platform with a fresh signing secret (returned once; flushes)."""
+    """Add an endpoint of a city's platform with a fresh signing secret (returned once; flushes).
+
+    `destinations` says which URLs may be registered; the default is production's rules (the API and
+    the command line pass the deployment's, `Destinations.from_settings`)."""
     tenant = await get_tenant(session, tenant_id)
     if tenant.kind != TenantKind.CITY.value:
         raise Invalid(
@@ -122,7 +132,7 @@ async def create_endpoint(
             f"Figures go to the city's platform: a city bureau configures its endpoints, not a {tenant.kind.lower()}.",
         )
     values = {"url": url.strip(), "description": description.strip(), "timeout_seconds": timeout_seconds, "active": active}
-    _check_endpoint(values)
+    _check_endpoint(values, destinations)
     stored, secret = signing.rotate([], now or utcnow())
     endpoint = DeliveryEndpoint(tenant_id=tenant.id, root_id=tenant.root_id, secrets=signing.dump_secrets(stored), **values)
     session.add(endpoint)
@@ -130,7 +140,9 @@ async def create_endpoint(
     return EndpointWithSecret(endpoint, secret)
 
 
-async def update_endpoint(session: Any, endpoint_id: uuid.UUID, changes: Mapping[str, Any]) -> DeliveryEndpoint:
+async def update_endpoint(
+    session: Any, endpoint_id: uuid.UUID, changes: Mapping[str, Any], *, destinations: Destinations = PRODUCTION_RULES
+) -> DeliveryEndpoint:
     """Change an endpoint's url, description, active flag or timeout (only the fields given)."""
     unknown = set(changes) - _ENDPOINT_FIELDS
     if unknown:
@@ -142,7 +154,7 @@ async def update_endpoint(session: Any, endpoint_id: uuid.UUID, changes: Mapping
     nulls = [k for k, v in clean.items() if v is None]
     if nulls:
         raise Invalid(nulls[0], "REQUIRED", f"{nulls[0]} cannot be null; leave it out to keep the current value.")
-    _check_endpoint(clean)
+    _check_endpoint(clean, destinations)
     for key, value in clean.items():
         setattr(endpoint, key, value)
     await session.flush()
@@ -356,6 +368,14 @@ async def due_delivery_ids(session: Any, now: dt.datetime | None = None, limit: 
         .limit(limit)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def traceparents_of(session: Any, delivery_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """The writer's traceparent of each delivery, so that a job the sweeper rings joins its trace."""
+    if not delivery_ids:
+        return {}
+    rows = await session.execute(select(Delivery.id, Delivery.traceparent).where(Delivery.id.in_(delivery_ids)))
+    return {row[0]: row[1] for row in rows.all()}
 
 
 async def list_deliveries(

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Integer, Select, bindparam, case, func, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from runxin.platform.db.replica import snapshot_time
 from runxin.platform.errors import Invalid
 from runxin.platform.indicators.definitions import BY_CODE, INDICATORS, ONE, ZERO, Indicator
 from runxin.platform.indicators.facts import FAMILIES, UNIT_KIND, Unit
@@ -101,7 +102,8 @@ async def compute_indicators(
     indicators = _select(codes)
     refs = list({ref.id: _checked(ref) for ref in tenants}.values())
     sums = await _sums(session, refs, indicators, year=year, standard=standard, own=False)
-    as_of = now or dt.datetime.now(dt.UTC)
+    # On a replica the figures are as fresh as its replayed data, not as the clock (db/replica.py).
+    as_of = now or snapshot_time(session) or dt.datetime.now(dt.UTC)
     return {
         (ref.id, indicator.code): _value(ref.id, indicator, sums.get((ref.id, indicator.code), Sums()), as_of, standard, year)
         for ref in refs
@@ -191,9 +193,15 @@ def _aggregated(unit: Unit, family: list[Indicator], standard: Standard, year: A
     # MATERIALIZED: each per-unit fact (a correlated subquery) is read by several SUM(CASE ...)
     # columns; inlined, PostgreSQL and SQLite would both re-run the subquery for every reference.
     facts = facts_select.cte(f"{unit.value.lower()}_facts").prefix_with("MATERIALIZED")
+    return select(facts.c.prefix, *sum_columns(family, facts.c, standard)).group_by(facts.c.prefix)
+
+
+def sum_columns(family: Sequence[Indicator], facts: Any, standard: Standard) -> list[Any]:
+    """For the i-th indicator of a family, over its per-unit fact columns: `u{i}` (eligible units),
+    `n{i}` (the numerator over reported eligible units) and, where data can be missing, `m{i}`."""
     columns = []
     for i, indicator in enumerate(family):
-        measure = indicator.measure(facts.c, standard)
+        measure = indicator.measure(facts, standard)
         counted = measure.eligible if measure.reported is None else measure.eligible & measure.reported
         columns += [
             func.sum(case((measure.eligible, ONE), else_=ZERO)).label(f"u{i}"),
@@ -201,19 +209,14 @@ def _aggregated(unit: Unit, family: list[Indicator], standard: Standard, year: A
         ]
         if measure.reported is not None:
             columns.append(func.sum(case((measure.eligible & not_(measure.reported), ONE), else_=ZERO)).label(f"m{i}"))
-    return select(facts.c.prefix, *columns).group_by(facts.c.prefix)
+    return columns
 
 
 def _value(
     tenant_id: uuid.UUID, indicator: Indicator, sums: Sums, as_of: dt.datetime, standard: Standard, year: int
 ) -> IndicatorValue:
     denominator = sums.units - sums.missing
-    if sums.units == 0:
-        state = ValueState.NOT_APPLICABLE
-    elif denominator == 0:
-        state = ValueState.NOT_REPORTED
-    else:
-        state = ValueState.REPORTED
+    state = state_of(sums.units, sums.missing)
     return IndicatorValue(
         tenant_id=tenant_id,
         indicator=indicator.code,
@@ -227,6 +230,15 @@ def _value(
         standards_version=standard.version,
         year=year,
     )
+
+
+def state_of(units: int, missing: int) -> ValueState:
+    """The value state of sums over `units` eligible units of which `missing` lack the data."""
+    if units == 0:
+        return ValueState.NOT_APPLICABLE
+    if units == missing:
+        return ValueState.NOT_REPORTED
+    return ValueState.REPORTED
 
 
 def _select(codes: Sequence[str] | None) -> list[Indicator]:

@@ -35,13 +35,18 @@ def same_figures(row: AggregateFigures | None, new: dict[str, Any]) -> bool:
     """Do a stored cell and newly computed values say the same thing (timestamps and versions aside)?"""
     if row is None:
         return False
+    return agrees(row, new["state"], new["standards_version"], new["units_total"], new["units_not_reported"], new["numerator"])
+
+
+def agrees(row: Any, state: str, standards_version: str, units: int, missing: int, numerator: float) -> bool:
+    """Does a stored cell (anything with the Aggregate columns) hold these figures?"""
     return (
-        row.state == new["state"]
-        and row.standards_version == new["standards_version"]
-        and row.units_total == new["units_total"]
-        and row.units_not_reported == new["units_not_reported"]
+        row.state == state
+        and row.standards_version == standards_version
+        and row.units_total == units
+        and row.units_not_reported == missing
         # Sums of decimal credits can differ in the last bits with the order they were added in.
-        and math.isclose(row.numerator, new["numerator"], rel_tol=1e-9, abs_tol=1e-9)
+        and math.isclose(row.numerator, numerator, rel_tol=1e-9, abs_tol=1e-9)
     )
 
 

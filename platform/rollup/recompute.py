@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from runxin.platform.dataversion import declare_writes
 from runxin.platform.indicators.definitions import INDICATORS
 from runxin.platform.indicators.engine import Sums, TenantRef, compute_own
 from runxin.platform.rollup.figures import by_cell, figures, same_figures
@@ -56,6 +57,8 @@ async def recompute_tenant(
 ) -> Recomputed:
     """Recompute `tenant_id`'s aggregates if it is pending (always when `force`), in the session's transaction."""
     now = now or dt.datetime.now(dt.UTC)
+    # The figures written here are read at the tenant and above it (see platform/dataversion.py).
+    declare_writes(session, [tenant_id])
     dirty = (
         await session.execute(select(RollupDirty).where(RollupDirty.tenant_id == tenant_id).with_for_update())
     ).scalar_one_or_none()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
@@ -20,8 +20,8 @@ from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.seed import names
 from runxin.platform.seed.people import add_people
 from runxin.platform.seed.rows import TREE_VALID_FROM, WRITE_ORDER, Dataset
-from runxin.platform.seed.scales import Scale
-from runxin.platform.seed.tree import CURRENT_YEAR, CityPlan, CountyPlan, SchoolPlan, SchoolSequence, plan_city, split
+from runxin.platform.seed.scales import PROVINCES, Scale
+from runxin.platform.seed.tree import CURRENT_YEAR, PROVINCE, CityPlan, CountyPlan, SchoolPlan, SchoolSequence, plan_city, split
 from runxin.platform.stations.models import Station
 from runxin.platform.targets.models import Target
 from runxin.platform.tree.models import Tenant, TenantKind, TenantParentLink
@@ -50,29 +50,55 @@ COUNTY_TARGETS = (
 
 def generate(scale: Scale, seed: int, progress: Progress | None = None) -> Dataset:
     """Build every row of the seeded deployment in memory."""
-    rng = random.Random(seed)
     data = Dataset(seed)
-    numbers = [SAMPLE_CITY] if scale.cities == 1 else list(range(1, scale.cities + 1))
+    for _ in generate_by_city(scale, seed, data, progress):
+        pass
+    return data
+
+
+def generate_by_city(scale: Scale, seed: int, data: Dataset, progress: Progress | None = None) -> Iterator[CityPlan]:
+    """Add the deployment's rows to `data` city by city, yielding after each city.
+
+    A caller that writes and then empties `data.rows` at each yield holds one city in memory, not
+    the deployment (national scale: about five million rows). The rows are the same either way.
+    """
+    rng = random.Random(seed)
     counties = split(scale.counties, scale.cities, rng, spread=0.35, minimum=1)
     schools = split(scale.schools, scale.counties, rng, spread=0.45, minimum=5)
-    stems: list[str] = []
+    cities = _city_numbers(scale, rng)
+    # County names are unique within a province (as in GB/T 2260), so each province has its pool.
+    stems: dict[str, list[str]] = {}
     sequence = SchoolSequence(rng)
     if progress is not None:
-        progress("generate", 0, len(numbers))
-    for index, number in enumerate(numbers):
+        progress("generate", 0, len(cities))
+    for index, (province, number) in enumerate(cities):
         first = sum(counties[:index])
-        city = plan_city(number, schools[first : first + counties[index]], rng, data.new_id, stems, sequence)
+        city = plan_city(
+            number, schools[first : first + counties[index]], rng, data.new_id, stems.setdefault(province, []), sequence, province
+        )
         _ensure_gaps(city, rng)
         _add_tree(data, city)
         _add_schools(data, city, rng)
         _add_counties(data, city, rng)
         add_people(data, city, rng)
         _add_targets(data, city, rng)
-        if number == SAMPLE_CITY or index == 0:
+        if (province == PROVINCE and number == SAMPLE_CITY) or index == 0:
             data.sample_codes = _sample_codes(city)
         if progress is not None:
-            progress("generate", index + 1, len(numbers))
-    return data
+            progress("generate", index + 1, len(cities))
+        yield city
+
+
+def _city_numbers(scale: Scale, rng: random.Random) -> list[tuple[str, int]]:
+    """(province code, prefecture digits) of every city, in generation order."""
+    if scale.provinces == 1:
+        return [(PROVINCE, n) for n in ([SAMPLE_CITY] if scale.cities == 1 else range(1, scale.cities + 1))]
+    per_province = split(scale.cities, scale.provinces, rng, spread=0.35, minimum=1)
+    return [
+        (province, n)
+        for province, count in zip(PROVINCES[: scale.provinces], per_province, strict=True)
+        for n in range(1, count + 1)
+    ]
 
 
 def digest(data: Dataset) -> str:
@@ -262,4 +288,3 @@ def _add_targets(data: Dataset, city: CityPlan, rng: random.Random) -> None:
             Target, tenant_id=county.id, root_id=city.id, indicator=indicator, set_by_id=county.id, value=value,
             due_date=due, note=note,
         )  # fmt: skip
-

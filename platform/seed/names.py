@@ -29,6 +29,9 @@ _ROADS = tuple("人民 解放 文化 建设 红旗 长征 滨江 章江 迎宾 �
 # Invented prefecture-level cities: historical or poetic names, none of them a current city.
 CITY_NAMES = ("洪州市", "昌南市", "萍川市", "浔阳市", "渝水市", "信江市", "赣源市", "庐陵市", "袁州市", "临川市", "饶州市", "贡江市", "修河市")
 
+# The most cities one province may have when their names are made (see city_name).
+CITIES_PER_PROVINCE = 24
+
 _DIGITS = "零一二三四五六七八九"
 
 # Themes of county and city training sessions (mental-health education for teachers).
@@ -96,6 +99,21 @@ def county_stem(rng: random.Random, taken: list[str]) -> str:
         if stem not in taken and stem + "市" not in CITY_NAMES:
             taken.append(stem)
             return stem
+
+
+def city_name(province: str, number: int) -> str:
+    """The name of city `number` (prefecture digits) of `province`: the fixed names in 36, else made.
+
+    Made names walk the place-name syllables by (province, number), so they are unique in the
+    deployment without drawing from the seeded stream (which would shift every row after them).
+    """
+    if province == "36" and number <= len(CITY_NAMES):
+        return CITY_NAMES[number - 1]
+    # Provinces 11..65 with at most 24 cities each fill exactly the 44 x 30 syllable pairs.
+    if not (11 <= int(province) <= 65 and 1 <= number <= CITIES_PER_PROVINCE):
+        raise ValueError(f"no name for city {number} of province {province}: at most {CITIES_PER_PROVINCE} per province 11-65")
+    first, second = divmod((int(province) - 11) * CITIES_PER_PROVINCE + number - 1, len(_PLACE_SECOND))
+    return _PLACE_FIRST[first] + _PLACE_SECOND[second] + "州市"
 
 
 def address(rng: random.Random, place: str) -> str:

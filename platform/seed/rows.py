@@ -87,5 +87,10 @@ class Dataset:
         self.rows[model].append(values)
         return values
 
+    def clear(self) -> None:
+        """Forget the rows collected so far (they are written); ids keep counting on."""
+        for rows in self.rows.values():
+            rows.clear()
+
     def counts(self) -> dict[str, int]:
         return {model.__tablename__: len(rows) for model, rows in self.rows.items()}

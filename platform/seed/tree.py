@@ -119,12 +119,20 @@ class SchoolSequence:
 
 
 def plan_city(
-    number: int, counties: list[int], rng: random.Random, new_id: NewId, stems: list[str], seq: SchoolSequence
+    number: int,
+    counties: list[int],
+    rng: random.Random,
+    new_id: NewId,
+    stems: list[str],
+    seq: SchoolSequence,
+    province: str = PROVINCE,
 ) -> CityPlan:
-    """Plan city number `number` (its prefecture digits) with the given school count per county."""
+    """Plan city number `number` (its prefecture digits) of `province` with the given school count per county."""
     city_id = new_id()
-    code = f"{PROVINCE}{number:02d}00"
-    city = CityPlan(city_id, code, names.CITY_NAMES[number - 1], child_path(None, city_id), AREA_CODES[number])
+    code = f"{province}{number:02d}00"
+    # Outside the seed's own province the area code is made up from the city code (0 + 3 digits).
+    area = AREA_CODES[number] if province == PROVINCE else f"0{int(code[:4]) % 900 + 100}"
+    city = CityPlan(city_id, code, names.city_name(province, number), child_path(None, city_id), area)
     for (suffix, digits), n_schools in zip(_county_kinds(len(counties), rng), counties, strict=True):
         county_id = new_id()
         county = CountyPlan(
@@ -168,7 +176,7 @@ def _plan_schools(
             students[SCHOOL_YEARS[1]] = min(3500, max(80, round(first * rng.uniform(0.93, 1.06))))
         school_id = new_id()
         school = SchoolPlan(
-            school_id, f"{category}{PROVINCE}{seq():06d}", name, child_path(county.path, school_id),
+            school_id, f"{category}{city.code[:2]}{seq():06d}", name, child_path(county.path, school_id),
             category, stages, central, small, independent, town, students,
         )  # fmt: skip
         _plan_people(school, rng)

@@ -32,6 +32,7 @@ from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade
 from runxin.platform.delivery.models import Delivery, DeliveryEndpoint
 from runxin.platform.delivery.services import create_endpoint
+from runxin.platform.delivery.ssrf import Destinations
 from runxin.platform.indicators import TenantRef, compute_indicators
 from runxin.platform.reporting.services import Actor, accept_report, approve_reports, reopen_report, submit_report
 from runxin.platform.rollup.full import full_rollup
@@ -167,7 +168,7 @@ async def test_every_figure_survives_crashes_cuts_and_a_broker_restart(chaos_dat
     async with sessionmaker() as session:
         as_system(session, "chaos arrange")
         tree = await make_tree(session, city_code="360700", counties=3, schools_per_county=5)
-        endpoint = await create_endpoint(session, tenant_id=tree.city.id, url=receiver.url, timeout_seconds=2.0)
+        endpoint = await create_endpoint(session, tenant_id=tree.city.id, url=receiver.url, timeout_seconds=2.0, destinations=Destinations.development())
         await session.commit()
     receiver.receiver.set_secrets([endpoint.secret])
     # And this process ringing through RabbitMQ, with two worker processes that crash at named points

@@ -178,12 +178,12 @@ async def test_anonymous_requests_leave_no_event(api, world, system_session) -> 
 
 
 async def test_a_personal_read_that_cannot_be_recorded_is_not_answered(api, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from runxin.graphql.audit import recording
+    from runxin.graphql.audit import writer
 
     async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("audit table unavailable")
 
-    monkeypatch.setattr(recording, "write_event", broken)
+    monkeypatch.setattr(writer, "write_events", broken)
     # A personal-data read fails closed ...
     response = await api.post(LIST_STAFF, {"code": world["school"].code}, as_=world["county"])
     assert response.status_code == 503 and "13812345678" not in response.text

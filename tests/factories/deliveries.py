@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.delivery.models import DeliveryEndpoint
 from runxin.platform.delivery.services import create_endpoint
+from runxin.platform.delivery.ssrf import Destinations
 from runxin.platform.reporting.models import AggregateSnapshot, Report
 from runxin.platform.tree.models import Tenant
 
@@ -80,7 +81,12 @@ async def accept_everything(
 async def add_endpoint(session: AsyncSession, city: Tenant, url: str, *, timeout: float = 0.5) -> tuple[DeliveryEndpoint, str]:
     """A city endpoint at `url` with a short timeout (the hang tests wait for it); returns it and its secret."""
     created = await create_endpoint(
-        session, tenant_id=city.id, url=url, timeout_seconds=timeout, now=AS_OF - dt.timedelta(days=1)
+        session,
+        tenant_id=city.id,
+        url=url,
+        timeout_seconds=timeout,
+        now=AS_OF - dt.timedelta(days=1),
+        destinations=Destinations.development(),  # the receiver listens on 127.0.0.1
     )
     await session.commit()
     return created.endpoint, created.secret

@@ -437,3 +437,23 @@ async def test_the_audit_log_is_walled_by_tenant_path(seeded: Seeded, owner_engi
             await conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER ALL"))
             await conn.execute(text("DELETE FROM audit_event WHERE operation_name = 'probe'"))
             await conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER ALL"))
+
+
+async def test_data_versions_are_raised_only_along_the_writers_own_chain(seeded: Seeded, owner_engine: AsyncEngine) -> None:
+    from runxin.platform.dataversion import raise_statement
+
+    school = seeded.tree.schools[seeded.county_a.code][0]
+    sibling = seeded.tree.schools[seeded.county_a.code][1]
+    # Given the application role scoped to a school: it raises its own chain (itself, county, city)
+    async with owner_engine.begin() as conn:
+        await as_app(conn, school.path)
+        await conn.execute(raise_statement("postgresql", [school.path], own=school.id))
+        # and reads every counter (they carry no record)
+        assert (await conn.execute(text("SELECT count(*) FROM data_version"))).scalar_one() >= 3
+    # When the same school tries to raise its sibling's counter, or the epoch that only jobs raise
+    for chains, own in (([sibling.path], None), ([], None)):
+        async with owner_engine.connect() as conn, conn.begin():
+            await as_app(conn, school.path)
+            # Then the policy refuses the row
+            with pytest.raises(DBAPIError, match="row-level security"):
+                await conn.execute(raise_statement("postgresql", chains, own=own))

@@ -152,3 +152,13 @@ def test_mode_override_wins_over_environment(monkeypatch: pytest.MonkeyPatch) ->
 def test_invalid_override_is_validated_too() -> None:
     with pytest.raises(ConfigurationError, match="RUNXIN_TOKEN_TTL_SECONDS"):
         Settings.from_env(token_ttl_seconds=5)
+
+
+def test_the_replica_url_needs_postgresql_on_both_sides(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigurationError, match="RUNXIN_DATABASE_REPLICA_URL"):
+        Settings.from_env(env_file=None, data_dir=tmp_path, database_replica_url="postgresql+asyncpg://u@h:5432/db")
+
+
+def test_the_redis_url_must_be_redis(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ConfigurationError, match="RUNXIN_REDIS_URL"):
+        Settings.from_env(env_file=None, data_dir=tmp_path, redis_url="memcached://h:11211")

@@ -8,6 +8,7 @@ import pytest
 
 from graphql import GraphQLSchema, parse, validate
 from runxin.graphql.cost import Cost, CostLimiter, LeakyBuckets, measure
+from runxin.platform.sharedstate import MemoryState
 from runxin.graphql.schema import build_schema
 from runxin.platform.config import Settings
 
@@ -97,49 +98,50 @@ class Clock:
         return self.now
 
 
-def test_the_bucket_fills_refuses_and_leaks() -> None:
+async def test_the_bucket_fills_refuses_and_leaks() -> None:
     # Given a bucket of 10 points that leaks 2 per second
     clock = Clock()
     buckets = LeakyBuckets(capacity=10, per_second=2, clock=clock)
     # When 8 points are taken, then 3 more
-    assert buckets.take("k", 8).remaining == 2
-    refused = buckets.take("k", 3)
+    assert (await buckets.take("k", 8)).remaining == 2
+    refused = await buckets.take("k", 3)
     # Then the 3 do not fit: the bucket must leak 1 point, half a second
     assert not refused.allowed and refused.remaining == 2 and refused.retry_after == pytest.approx(0.5)
     # ... and after half a second they do, and nothing was charged for the refusal
     clock.now += 0.5
-    taken = buckets.take("k", 3)
+    taken = await buckets.take("k", 3)
     assert taken.allowed and taken.remaining == 0
     # ... and after 5 s the bucket is empty again, never below empty
     clock.now += 60
-    assert buckets.remaining("k") == 10
+    assert await buckets.remaining("k") == 10
     # ... while another key never shared any of it
-    assert buckets.remaining("other") == 10
+    assert await buckets.remaining("other") == 10
 
 
-def test_idle_buckets_are_swept_when_there_are_many() -> None:
+async def test_idle_buckets_are_swept_when_there_are_many() -> None:
     clock = Clock()
-    buckets = LeakyBuckets(capacity=10, per_second=1, clock=clock)
-    buckets.SWEEP_AT = 3  # type: ignore[misc]
+    state = MemoryState(clock)
+    state.SWEEP_AT = 3  # type: ignore[misc]
+    buckets = LeakyBuckets(capacity=10, per_second=1, state=state)
     for key in "abc":
-        buckets.take(key, 5)
+        await buckets.take(key, 5)
     clock.now += 100
-    buckets.take("d", 1)
-    assert set(buckets._levels) == {"d"}
+    await buckets.take("d", 1)
+    assert set(state._buckets) == {"d"}
 
 
-def test_the_limiter_refuses_over_the_node_limit_and_over_the_whole_bucket() -> None:
+async def test_the_limiter_refuses_over_the_node_limit_and_over_the_whole_bucket() -> None:
     class P:
         client_id = None
         subject = "u"
         tenant_id = "t"
 
     limiter = CostLimiter(max_nodes=1000, buckets=LeakyBuckets(capacity=50, per_second=1, clock=Clock()))
-    assert limiter.admit(Cost(requested_nodes=1001, units=10), P()).refused == "MAX_NODES_EXCEEDED"
-    assert limiter.admit(Cost(requested_nodes=10, units=5_100), P()).refused == "MAX_COST_EXCEEDED"
-    fine = limiter.admit(Cost(requested_nodes=10, units=4_000), P())
+    assert (await limiter.admit(Cost(requested_nodes=1001, units=10), P())).refused == "MAX_NODES_EXCEEDED"
+    assert (await limiter.admit(Cost(requested_nodes=10, units=5_100), P())).refused == "MAX_COST_EXCEEDED"
+    fine = await limiter.admit(Cost(requested_nodes=10, units=4_000), P())
     assert fine.refused is None and fine.cost == 40 and fine.remaining == 10
-    limited = limiter.admit(Cost(requested_nodes=10, units=2_000), P())
+    limited = await limiter.admit(Cost(requested_nodes=10, units=2_000), P())
     assert limited.refused == "RATE_LIMITED" and limited.retry_after_seconds == 10
     assert "retry in 10 s" in limiter.refusal(Cost(10, 2_000), limited).message
 

@@ -1,7 +1,7 @@
 """staff.staff_code: the employer's staff number (工号), the key a roster import matches rows by
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 
 A column on an existing tenant-owned table: the table's row-level security policies of 0004 cover it.
@@ -10,8 +10,8 @@ A column on an existing tenant-owned table: the table's row-level security polic
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
