@@ -242,6 +242,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="app (default): Runxin connects as a login role in runxin_app, under row-level security, as in production; "
         "owner: as the --database-url user (a superuser bypasses row-level security, as PostGraphile here does)",
     )
+    parser.add_argument(
+        "--response-cache",
+        choices=("on", "off"),
+        default="on",
+        help="on (default): Runxin's response cache as deployed; off: every request executes (RUNXIN_RESPONSE_CACHE_MB=0)",
+    )
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/0", help="the Redis that `runxin serve --workers 2` shares its state through"
+    )
     parser.add_argument("--no-all-cores", action="store_true", help="skip the all-cores section")
     parser.add_argument("--no-floor", action="store_true", help="skip the raw-SQL floor")
     args = parser.parse_args(argv)
@@ -270,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     # Every request is still costed; the per-principal bucket is raised so the load is never rate-limited.
     serve_url = asyncio.run(app_role_url(args.dsn, args.database_url)) if args.runxin_role == "app" else args.database_url
     env = runxin_env(serve_url, data_dir, RUNXIN_COST_BUCKET="10000000", RUNXIN_COST_PER_SECOND="1000000")
+    if args.response_cache == "off":
+        env["RUNXIN_RESPONSE_CACHE_MB"] = "0"
     sample = asyncio.run(pick_sample(args.dsn))
     tokens = Tokens(
         city=runxin("token", "--tenant", sample.city, "--role", "VIEWER", env=owner_env),
@@ -298,7 +309,9 @@ def main(argv: list[str] | None = None) -> None:
             )
             if not args.no_all_cores:
                 if runxin_has_workers_option(env):
-                    rx_all = runxin_server(env, cpus=None, workers=2)
+                    # Several processes share the cost buckets and the callers' standing through Redis.
+                    shared = {**env, "RUNXIN_REDIS_URL": args.redis_url, "RUNXIN_REDIS_PREFIX": "runxin-compare:"}
+                    rx_all = runxin_server(shared, cpus=None, workers=2)
                 else:
                     rx_all = runxin_server(env, cpus=None)
                     figures.notes.append(

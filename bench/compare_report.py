@@ -114,6 +114,12 @@ def print_report(figures: Any, facts: dict[str, str], args: Any, sample: Any, st
         ("one core each", "each server one process pinned to CPU 0 (taskset), wrk pinned to CPU 1; PostgreSQL unpinned"),
         ("roles", facts["roles"]),
         ("Runxin's extra work", "per request: token check, cost accounting, disclosure checks, one audit row written"),
+        (
+            "response cache",
+            "on: answers kept per caller and data version (one version look-up per request; a write invalidates exactly)"
+            if getattr(args, "response_cache", "on") == "on"
+            else "off: every request executes (RUNXIN_RESPONSE_CACHE_MB=0)",
+        ),
         ("sample", f"city {sample.city}, county {sample.county}, school {sample.school}, school year {sample.year}"),
         ("Q4", "a station write as the school and the county's figure read back, in pairs per second; p50/p99 per request"),
     ]
