@@ -61,6 +61,20 @@ class DataImportMutation:
     )
     async def data_import(self, info: Info, tenant_code: str, file: Upload) -> DataImportPayload:
         principal = require(info.context.principal, Permission.WRITE)
+        if not callable(getattr(file, "read", None)):
+            # A value written into the document (a string, a number) rather than a file part.
+            info.context.audit.user_errors = True
+            return DataImportPayload(
+                kind=None, rows=0, created=0, updated=0, unchanged=0,
+                user_errors=[
+                    UserError(
+                        field=["file"],
+                        code="FILE_REQUIRED",
+                        message="file must be an uploaded file: send the request as multipart/form-data (the GraphQL "
+                        "multipart request spec) with the .xlsx as a part mapped to variables.file.",
+                    )
+                ],
+            )  # fmt: skip
         try:
             content = await file.read()  # type: ignore[attr-defined]
         finally:

@@ -131,3 +131,19 @@ async def test_a_malformed_multipart_request_is_a_clear_400(api, system_session)
     # A file that is no workbook is a user error naming the file
     payload = (await upload(api, school, b"not a workbook")).json()["data"]["dataImport"]
     assert [e["code"] for e in payload["userErrors"]] == ["FILE_UNREADABLE"]
+
+
+async def test_a_file_written_into_the_document_is_refused_clearly(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given a school; When its user writes a string where the file belongs (no multipart part)
+    tree = await make_tree(system_session, counties=1, schools_per_county=1)
+    school = tree.all_schools()[0]
+    body = await api.gql(
+        'mutation ($t: String!) { dataImport(tenantCode: $t, file: "roster.xlsx") { created userErrors { field code message } } }',
+        {"t": school.code},
+        as_=school,
+    )
+    # Then the answer says to send the file as a multipart part, and nothing is written
+    assert "errors" not in body, body
+    [error] = body["data"]["dataImport"]["userErrors"]
+    assert (error["field"], error["code"]) == (["file"], "FILE_REQUIRED") and "multipart" in error["message"]
+    assert await staff_count(system_session) == 0

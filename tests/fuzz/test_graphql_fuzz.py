@@ -100,6 +100,8 @@ def documents(ids: list[str]) -> st.SearchStrategy[str]:
         "Date": _text(DATES),
         "DateTime": _text(DATETIMES),
         "JSON": _text(st.text(max_size=20)),
+        # A file comes only as a multipart part; written into the document it must be refused cleanly.
+        "Upload": _text(st.text(max_size=20)),
         "ID": _text(st.one_of(st.sampled_from(ids), st.sampled_from(ids), st.sampled_from(ids), st.text(max_size=30))),
     }
     return st.one_of(
