@@ -53,7 +53,7 @@ async def sample_codes(settings: Settings) -> tuple[str, str, str] | None:
 
 def ensure_boundaries(settings: Settings) -> None:
     """A database seeded before the console existed gets its synthetic county map now."""
-    from runxin.cli.boundaries import generate_synthetic
+    from runxin.cli.geofiles import generate_synthetic
 
     if not (settings.data_dir / "boundaries").is_dir():
         generate_synthetic(settings)

@@ -47,7 +47,7 @@ def run_seed(settings: Settings, scale: str, seed: int, console: Console) -> See
 
     run_full_rollup(settings, repair=True, console=console)
     # The console's map: synthetic county boundaries, until `runxin boundaries load` replaces them.
-    from runxin.cli.boundaries import generate_synthetic
+    from runxin.cli.geofiles import generate_synthetic
 
     generate_synthetic(settings)
     console.print(
