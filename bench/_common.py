@@ -63,8 +63,11 @@ def migrate_and_seed(env: dict[str, str], scale: str) -> str:
     return "reused the seeded database"
 
 
-def wait_healthy(base_url: str, process: subprocess.Popen, path: str = "/healthz", seconds: float = 30.0) -> None:
-    """Wait until `path` answers (any status below 500), or stop with the server's own output."""
+def wait_healthy(
+    base_url: str, process: subprocess.Popen, path: str = "/healthz", seconds: float = 30.0, log: Path | None = None
+) -> None:
+    """Wait until `path` answers (any status below 500), or stop with the server's own output
+    (its stderr pipe, or the `log` file it writes to)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -75,7 +78,7 @@ def wait_healthy(base_url: str, process: subprocess.Popen, path: str = "/healthz
         except httpx.HTTPError:
             time.sleep(0.2)
     process.kill()
-    output = process.communicate()[1] or b""
+    output = log.read_bytes() if log is not None and log.exists() else (process.communicate()[1] or b"")
     raise SystemExit(f"server at {base_url} did not start:\n{output.decode(errors='replace')[-3000:]}")
 
 

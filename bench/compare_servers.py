@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -89,6 +90,7 @@ class Server:
     cpus: str | None = None  # taskset CPU list, e.g. "0"
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    log: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -97,15 +99,19 @@ class Server:
     def start(self) -> None:
         argv = self.argv if self.cpus is None else ["taskset", "-c", self.cpus, *self.argv]
         env = {**self.env, "PORT": str(self.port)}
-        self.process = subprocess.Popen(
-            [part.replace("{port}", str(self.port)) for part in argv],
-            env=env,
-            cwd=self.cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # its own process group: stop() ends the workers with it
-        )
-        wait_healthy(self.base_url, self.process, self.health_path, seconds=60)
+        # The server's output goes to a file: a pipe nobody reads fills up, and a server that logs
+        # (the embedded worker does, on every write) then blocks on its next line.
+        self.log = Path(tempfile.gettempdir()) / f"runxin-compare-server-{self.port}.log"
+        with self.log.open("wb") as sink:
+            self.process = subprocess.Popen(
+                [part.replace("{port}", str(self.port)) for part in argv],
+                env=env,
+                cwd=self.cwd,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stop() ends the workers with it
+            )
+        wait_healthy(self.base_url, self.process, self.health_path, seconds=60, log=self.log)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -246,6 +246,11 @@ async def _execute_in_span(
     on_replica = reads is not runtime.sessionmaker
     key = await cache.key(payload, principal, on_replica=on_replica) if cache is not None and principal is not None else None
     cached = cache.get(key) if cache is not None and key is not None else None
+    computing = cache.claim(key) if cache is not None and key is not None and cached is None else None
+    claimed = key if cache is not None and key is not None and cached is None and computing is None else None
+    if computing is not None:
+        cached = await asyncio.shield(computing)  # another request computes this very answer now
+        key = None  # it was not kept: execute, and leave the keeping to the request that claimed it
     if cached is not None:
         context.audit = cached.audit.replay()
     record = functools.partial(
@@ -269,6 +274,9 @@ async def _execute_in_span(
         if unsent.background is not None:  # the endpoint answers with an error of its own
             await unsent.background()
         raise
+    finally:
+        if claimed is not None:
+            cache.settle(claimed)  # type: ignore[union-attr]
     return await record(response)
 
 

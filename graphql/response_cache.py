@@ -24,6 +24,7 @@ per process, and its correctness does not depend on that: the version is in the 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +108,9 @@ class ResponseCache:
         # The newest key of each (document, variables, principal): versions only grow, so an answer
         # of an older version can never be asked for again and is dropped when a newer one is kept.
         self._newest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # Answers being computed now, so that concurrent requests for one key wait for the first
+        # instead of each computing it (under load a slow answer would otherwise never be cached).
+        self._computing: dict[tuple[Any, ...], asyncio.Future[CachedAnswer | None]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -140,6 +144,21 @@ class ResponseCache:
         else:
             self.hits += 1
         return found
+
+    def claim(self, key: tuple[Any, ...]) -> asyncio.Future[CachedAnswer | None] | None:
+        """None: the caller computes this answer and must `settle` it; else the answer another request
+        is computing (None if it could not be kept: the caller then executes on its own)."""
+        computing = self._computing.get(key)
+        if computing is not None:
+            return computing
+        self._computing[key] = asyncio.get_running_loop().create_future()
+        return None
+
+    def settle(self, key: tuple[Any, ...]) -> None:
+        """The claimed computation is over: wake whoever waits for it with what was kept."""
+        computing = self._computing.pop(key, None)
+        if computing is not None and not computing.done():
+            computing.set_result(self._entries.get(key))
 
     def put(self, key: tuple[Any, ...], answer: CachedAnswer) -> None:
         if _size(answer) > self._entries.maxsize:

@@ -175,3 +175,24 @@ async def test_an_answer_superseded_by_a_newer_version_is_dropped(tmp_path) -> N
     assert cache.get(old) is None and cache.get(new) is answer and cache.get(other) is answer
     assert len(cache) == 2
     await cache.close()
+
+
+async def test_concurrent_misses_compute_the_answer_once(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from tests.e2e.counting import StatementCounter
+
+    # Given a county with schools, and its list not yet in the cache
+    tree = await make_tree(system_session, counties=1, schools_per_county=3)
+    county = tree.counties[0]
+    token = api.token_for(county, "ADMIN")
+    await api.post("{ viewer { subject } }", token=token)  # the caller's place, looked up once
+    # When ten identical requests arrive together
+    with StatementCounter(api) as counter:
+        answers = await asyncio.gather(*(api.post(SCHOOLS, {"code": county.code}, token=token) for _ in range(10)))
+    # Then all get the same answer, computed by one of them (the others waited for it)
+    assert {a.status_code for a in answers} == {200}
+    assert len({str(a.json()["data"]) for a in answers}) == 1
+    with StatementCounter(api) as once:
+        await api.post(SCHOOLS, {"code": county.code}, token=api.token_for(county, "VIEWER"))  # a miss of its own
+    assert counter.count == once.count
