@@ -37,7 +37,7 @@ from strawberry.types.graphql import OperationType
 
 from runxin.graphql.audit.recording import note_outcome, record_operation, trace_id_of
 from runxin.graphql.audit.writer import AuditWriter
-from runxin.graphql.console.routes import console_routes
+from runxin.graphql.console.routes import console_page, console_routes
 from runxin.graphql.context import Context, RequestDatabase
 from runxin.graphql.errors import error_extensions
 from runxin.graphql.headers import SecurityHeaders
@@ -407,7 +407,7 @@ def create_app(settings: Settings) -> Starlette:
 
     from runxin.graphql.exports import routes as file_routes  # here: it runs its documents through this module
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz),
@@ -415,7 +415,6 @@ def create_app(settings: Settings) -> Starlette:
             Route("/.well-known/jwks.json", jwks_endpoint),
             *file_routes(),
             Route("/metrics", metrics_endpoint),
-            # Last: the console's mount at / takes only what no route above matched.
             *console_routes(),
         ],
         middleware=[
@@ -425,3 +424,6 @@ def create_app(settings: Settings) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    # The console's page answers whatever no route matched, after the routes' own 405s.
+    app.router.default = console_page()
+    return app

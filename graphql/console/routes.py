@@ -1,8 +1,15 @@
-"""The console's routes, in the order they must match: sign-in, the map's boundaries, then the page at `/`."""
+"""The console's routes (sign-in, the map's boundaries) and the page itself, served for every path
+no route matches.
+
+The page is the router's default, not a mount at `/`: a mount at `/` fully matches every path, so
+it would answer a path an API route only partly matches (GET /oauth/token) with 404 instead of the
+route's 405.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
 
 from runxin.graphql.console.auth import auth_routes
 from runxin.graphql.console.geo import geo_routes
@@ -10,5 +17,10 @@ from runxin.graphql.console.static import ConsoleFiles
 
 
 def console_routes() -> list[BaseRoute]:
-    """Append after every API route: the mount at `/` takes whatever nothing else matched."""
-    return [*auth_routes(), *geo_routes(), Mount("/", app=ConsoleFiles(), name="console")]
+    """Sign-in and the map's boundaries."""
+    return [*auth_routes(), *geo_routes()]
+
+
+def console_page() -> ASGIApp:
+    """The static page with its client-side routes: the router's default (see the module docstring)."""
+    return ConsoleFiles()
