@@ -62,6 +62,7 @@ class VersionReader:
     def __init__(self, database_url: str) -> None:
         self._url = make_url(database_url)
         self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()  # the first requests arrive together: open one pool, not several
         self._engine: AsyncEngine | None = None
         if self._url.get_backend_name() != "postgresql":
             self._engine = make_engine(database_url, pool_size=4, pre_ping=False).execution_options(isolation_level="AUTOCOMMIT")
@@ -80,10 +81,12 @@ class VersionReader:
             async with self._engine.connect() as connection:
                 return list((await connection.execute(reader_statement(path))).all())
         if self._pool is None:
-            dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
-            self._pool = await asyncpg.create_pool(
-                dsn, min_size=1, max_size=4, server_settings={"application_name": "runxin-versions"}, reset=_keep_session
-            )
+            async with self._opening:
+                if self._pool is None:
+                    dsn = self._url.set(drivername="postgresql").render_as_string(hide_password=False)
+                    self._pool = await asyncpg.create_pool(
+                        dsn, min_size=1, max_size=4, server_settings={"application_name": "runxin-versions"}, reset=_keep_session
+                    )
         return list(await self._pool.fetch(READER_SQL_POSTGRESQL, reader_ids(path)))
 
     async def close(self) -> None:
