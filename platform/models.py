@@ -17,6 +17,7 @@ from runxin.platform.rollup.models import Aggregate, RollupDirty
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
+from runxin.platform.students.models import StudentFile
 from runxin.platform.targets.models import Target
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
 from runxin.platform.tree.models import Tenant, TenantParentLink
@@ -44,6 +45,7 @@ __all__ = [
     "SchoolProfile",
     "Staff",
     "Station",
+    "StudentFile",
     "Target",
     "Tenant",
     "TenantOwned",

@@ -23,19 +23,23 @@ from sqlalchemy import Connection, and_, event, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
-from runxin.platform.db.base import TenantOwned
+from runxin.platform.db.base import SchoolPrivate, TenantOwned
 from runxin.platform.errors import NotFound, ScopeMissing
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.principal import Principal
 
 PRINCIPAL_KEY = "principal"
 SYSTEM_KEY = "system"
+# A statement that only aggregates (the indicator engine's sums) may read the student-level rows
+# of the principal's subtree to count them; every other statement sees the principal's own only.
+COUNTING_KEY = "counting"
 # Set when the principal changes inside a transaction whose settings were already sent.
 _STALE_KEY = "database_scope_stale"
 
 # One round trip per transaction. `true`: local to the transaction, so a pooled connection goes back
 # with both settings reset to '' and the next transaction sees nothing until it sets them again.
 SET_DATABASE_SCOPE = text("SELECT set_config('runxin.tenant_path', :path, true), set_config('runxin.system', :system, true)")
+SET_COUNTING = text("SELECT set_config('runxin.counting', :on, true)")
 
 
 class ScopedSession(Session):
@@ -106,6 +110,21 @@ def _run_as_system(state: ORMExecuteState) -> Any:
     return result
 
 
+def _run_counting(state: ORMExecuteState) -> Any:
+    """Run one counting statement with `runxin.counting` on (RLS of student-level tables lets
+    it read the subtree), and off again after it, as `_run_as_system` does for the system setting."""
+    connection = state.session.connection()
+    connection.execute(SET_COUNTING, {"on": "on"})
+    try:
+        result = state.invoke_statement()
+    except Exception:
+        with contextlib.suppress(SQLAlchemyError):
+            connection.execute(SET_COUNTING, {"on": ""})
+        raise
+    connection.execute(SET_COUNTING, {"on": ""})
+    return result
+
+
 @event.listens_for(ScopedSession, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> Any:
     session = state.session
@@ -132,7 +151,13 @@ def _scope_statement(state: ORMExecuteState) -> Any:
         return None
     lo, hi = principal.subtree_bounds
     ancestors = principal.ancestor_ids
+    own = principal.tenant_id
+    counting = bool(state.is_select and state.execution_options.get(COUNTING_KEY))
+    options = []
+    if not counting:
+        options.append(with_loader_criteria(SchoolPrivate, lambda cls: cls.tenant_id == own, include_aliases=True))
     state.statement = state.statement.options(
+        *options,
         with_loader_criteria(
             TenantOwned,
             lambda cls: cls.tenant_id.in_(select(Tenant.id).where(Tenant.path >= lo, Tenant.path < hi)),
@@ -144,6 +169,8 @@ def _scope_statement(state: ORMExecuteState) -> Any:
             include_aliases=True,
         ),
     )
+    if counting and _on_postgresql(session):
+        return _run_counting(state)
     return None
 
 
@@ -180,6 +207,9 @@ def _check_writes(session: Session, _flush_context: Any, _instances: Any) -> Non
         path, root_id = known[obj.tenant_id]
         if not system and not principal.covers(path):  # type: ignore[union-attr]
             raise NotFound("That tenant is outside your part of the tree.", field="tenantId")
+        if not system and isinstance(obj, SchoolPrivate) and obj.tenant_id != principal.tenant_id:  # type: ignore[union-attr]
+            # Student-level records are the school's own: a bureau above may not write them either.
+            raise NotFound("Student records belong to their school: only the school itself may write them.", field="tenantId")
         if obj.root_id != root_id:
             obj.root_id = root_id
 

@@ -61,3 +61,14 @@ class TenantOwned(HasId, Timestamped):
 def label(value: str, length: int = 32) -> Mapped[str]:
     """A short enumerated label column (stored as text on both databases)."""
     return mapped_column(String(length), default=value)
+
+
+class SchoolPrivate(TenantOwned):
+    """A record about one student (一生一档): it belongs to the school and never leaves it.
+
+    `tenants.scoping` keeps such rows to the principal's OWN tenant, not its subtree: a county or
+    city bureau, or an API client of another tenant, reads none and writes none (migration helpers
+    in `platform/db/rls.py` give PostgreSQL the same wall). What the bureaus above see of them is
+    counts, computed by the indicator engine's counting statements (the one exception, which
+    only aggregates) and suppressed when small (platform/suppression.py).
+    """

@@ -20,6 +20,7 @@ ONE, ZERO = literal_column("1"), literal_column("0")
 class ValueKind(enum.StrEnum):
     RATIO = "RATIO"  # units meeting the condition / eligible units
     MEAN = "MEAN"  # an amount summed over eligible units / eligible units
+    COUNT = "COUNT"  # the amount summed over reported eligible units (e.g. students at a level of concern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,10 @@ class Indicator:
     value_kind: ValueKind
     targets: tuple[Target, ...]
     measure: MeasureFn
+    # Counts students (or is a share of students): above the school its figures go through
+    # small-count suppression (platform/suppression.py), and its facts read student-level rows
+    # (SchoolPrivate) in the engine's counting statements.
+    student_derived: bool = False
 
 
 def ratio(eligible: ColumnElement[bool], hit: ColumnElement[bool], reported: ColumnElement[bool] | None = None) -> Measure:

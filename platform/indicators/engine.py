@@ -34,8 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.db.replica import snapshot_time
 from runxin.platform.errors import Invalid
-from runxin.platform.indicators.definitions import BY_CODE, INDICATORS, ONE, ZERO, Indicator
-from runxin.platform.indicators.facts import FAMILIES, UNIT_KIND, Unit
+from runxin.platform.indicators.definitions import BY_CODE, INDICATORS, ONE, ZERO, Indicator, ValueKind
+from runxin.platform.indicators.facts import COUNTING, FAMILIES, UNIT_KIND, Unit
 from runxin.platform.standards import STANDARDS, Standard
 from runxin.platform.tree.models import ALLOWED_PARENT, Tenant, TenantKind
 from runxin.platform.tree.paths import prefix_length, upper_bound
@@ -150,9 +150,13 @@ async def _sums(
                 # Built once per shape, with the paths and the year as parameters: a worker
                 # recomputes one tenant at a time, and building the statement cost more than running it.
                 statement = _own_statement(unit, tuple(i.code for i in family), standard.version)
-                result = await session.execute(statement, {"own_paths": sorted(ref.path for ref in group), "own_year": year})
+                result = await session.execute(
+                    statement, {"own_paths": sorted(ref.path for ref in group), "own_year": year}, execution_options=COUNTING
+                )
             else:
-                result = await session.execute(_statement(unit, family, group, depth, year=year, standard=standard))
+                result = await session.execute(
+                    _statement(unit, family, group, depth, year=year, standard=standard), execution_options=COUNTING
+                )
             by_prefix = {row.prefix: row for row in result.all()}
             for ref in group:
                 row = by_prefix.get(ref.path)
@@ -222,7 +226,7 @@ def _value(
         indicator=indicator.code,
         numerator=sums.numerator if denominator else 0.0,
         denominator=float(denominator),
-        value=sums.numerator / denominator if state is ValueState.REPORTED else None,
+        value=_reported_value(indicator, sums.numerator, denominator) if state is ValueState.REPORTED else None,
         state=state,
         units_total=sums.units,
         units_not_reported=sums.missing,
@@ -230,6 +234,11 @@ def _value(
         standards_version=standard.version,
         year=year,
     )
+
+
+def _reported_value(indicator: Indicator, numerator: float, denominator: int) -> float:
+    # A COUNT is the sum itself (students at a level, referrals open); ratios and means divide.
+    return numerator if indicator.value_kind is ValueKind.COUNT else numerator / denominator
 
 
 def state_of(units: int, missing: int) -> ValueState:

@@ -33,6 +33,12 @@ from runxin.platform.training.models import TrainingAttendance
 from runxin.platform.tree.models import Tenant, TenantKind
 
 
+# Execution options of the engine's and the gap finder's statements. They only aggregate, so they
+# may count the student-level rows (SchoolPrivate) of the subtree asked for, which no other
+# statement of a bureau's principal reads (tenants/scoping.py COUNTING_KEY, platform/db/rls.py).
+COUNTING = {"counting": True}
+
+
 class Unit(enum.StrEnum):
     """What an indicator counts; each unit is one fact family."""
 

@@ -18,7 +18,7 @@ from sqlalchemy import Float, cast, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.indicators.definitions import BY_CODE
-from runxin.platform.indicators.facts import counted_station, school_facts, station_checks
+from runxin.platform.indicators.facts import COUNTING, counted_station, school_facts, station_checks
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
 from runxin.platform.tree.models import Tenant
@@ -56,7 +56,7 @@ async def school_gaps(
         measure = BY_CODE[code].measure(facts.c, standard)
         reported = measure.reported if measure.reported is not None else true()
         columns += [measure.eligible.label(f"{code}_e"), reported.label(f"{code}_r"), measure.numerator.label(f"{code}_n")]
-    rows = (await session.execute(select(facts, *columns))).all()
+    rows = (await session.execute(select(facts, *columns), execution_options=COUNTING)).all()
     checks = {row.tenant_id: _checks(row._mapping) for row in rows}
     short = [tenant_id for tenant_id, c in checks.items() if c["STATION_STANDARD_RATE"] == "FAIL" and c["STATION_COVERAGE"] == "MET"]
     stations = await _best_stations(session, short, standard) if short else {}
@@ -89,7 +89,7 @@ async def _best_stations(session: AsyncSession, school_ids: list[uuid.UUID], sta
         *(condition.label(f"ok{i}") for i, condition in enumerate(checks.values())),
     ).where(Station.tenant_id.in_(school_ids), counted_station())
     best: dict[uuid.UUID, dict[str, Any]] = {}
-    for row in (await session.execute(statement)).all():
+    for row in (await session.execute(statement, execution_options=COUNTING)).all():
         failed = [name for i, name in enumerate(checks) if not row._mapping[f"ok{i}"]]
         candidate = {"id": row.id, "kind": row.kind, "area": row.area, "hours": row.hours, "failed": failed}
         current = best.get(row.tenant_id)

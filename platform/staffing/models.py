@@ -10,7 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from runxin.platform.db.base import Base, TenantOwned
 
-STAFF_KINDS = ("FULL_TIME", "PART_TIME", "HIRED_COUNSELLOR", "HOMEROOM")
+STAFF_KINDS = ("FULL_TIME", "PART_TIME", "HIRED_COUNSELLOR", "HOMEROOM", "TEACHER", "PRINCIPAL")
+# Mental-health teachers: the 1:800 ratio and the mental-health teacher training count these.
+MENTAL_HEALTH_TEACHER_KINDS = ("FULL_TIME", "PART_TIME")
+# Every teacher of the school, school leaders included: all-staff mentorship ("教师人人是导师",
+# seeds/002 §二) and the all-teacher training coverage count these. TEACHER is a subject teacher
+# with no mental-health or homeroom post; a hired counsellor is not a teacher.
+ALL_TEACHER_KINDS = ("FULL_TIME", "PART_TIME", "HOMEROOM", "TEACHER", "PRINCIPAL")
 GENDERS = ("FEMALE", "MALE", "UNDISCLOSED")
 
 PERSONAL = {"personal": True}

@@ -1,0 +1,141 @@
+"""Student-level rows (SchoolPrivate) stay at their school: the ORM wall on both databases, the
+row-level-security wall on PostgreSQL, and the one exception (the engine's counting statements)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from runxin.platform.errors import NotFound
+from runxin.platform.indicators.facts import COUNTING
+from runxin.platform.students.models import StudentFile
+from runxin.platform.tree.models import Tenant
+from runxin.tenants.scoping import as_system, bind_principal
+from tests.factories.tree import make_tree
+from tests.integration.test_rls import Seeded, as_app, owner_engine, seeded  # noqa: F401 - fixtures
+from tests.integration.test_scoping import principal_for
+
+
+def student(school: Tenant, ref: str) -> StudentFile:
+    return StudentFile(tenant_id=school.id, student_ref=ref, name=f"学生{ref}", gender="FEMALE", grade=7)
+
+
+async def _tree_with_students(system_session):  # type: ignore[no-untyped-def]
+    tree = await make_tree(system_session, counties=2, schools_per_county=2)
+    for school in tree.all_schools():
+        system_session.add_all([student(school, f"{school.code}-1"), student(school, f"{school.code}-2")])
+    await system_session.commit()
+    return tree
+
+
+async def test_only_the_school_reads_its_student_files(system_session, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    # Given two students in every school of two counties
+    tree = await _tree_with_students(system_session)
+    school = tree.all_schools()[0]
+    county = tree.counties[0]
+    # When the school, its county and its city list student files
+    seen = {}
+    for tenant in (school, county, tree.city):
+        async with sessionmaker() as session:
+            bind_principal(session, principal_for(tenant))
+            seen[tenant.code] = set((await session.execute(select(StudentFile.student_ref))).scalars())
+    # Then the school sees its own two and the bureaus above it see none
+    assert seen[school.code] == {f"{school.code}-1", f"{school.code}-2"}
+    assert seen[county.code] == set()
+    assert seen[tree.city.code] == set()
+
+
+async def test_counting_statements_count_the_subtree(system_session, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    # Given two students in each of the county's two schools (and two more in the other county)
+    tree = await _tree_with_students(system_session)
+    county = tree.counties[0]
+    async with sessionmaker() as session:
+        bind_principal(session, principal_for(county))
+        # When the county counts with the engine's execution options
+        counted = (await session.execute(select(func.count(StudentFile.id)), execution_options=COUNTING)).scalar_one()
+        # Then its subtree's four are counted, its sibling's are not, and a plain read still sees none
+        plain = (await session.execute(select(func.count(StudentFile.id)))).scalar_one()
+    assert (counted, plain) == (4, 0)
+
+
+async def test_a_bureau_cannot_write_a_schools_student_file(system_session, sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    tree = await make_tree(system_session, counties=1, schools_per_county=1)
+    school = tree.all_schools()[0]
+    async with sessionmaker() as session:
+        bind_principal(session, principal_for(tree.counties[0]))
+        session.add(student(school, "X1"))
+        with pytest.raises(NotFound, match="only the school itself"):
+            await session.flush()
+    async with sessionmaker() as session:
+        as_system(session, "test check")
+        assert (await session.execute(select(func.count(StudentFile.id)))).scalar_one() == 0
+
+
+# --- PostgreSQL row-level security, without the ORM hook ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def students_seeded(seeded: Seeded) -> Seeded:  # noqa: F811
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def insert() -> None:
+        engine = create_async_engine(seeded.url)
+        async with engine.begin() as conn:
+            for school in seeded.tree.all_schools():
+                await conn.execute(
+                    text(
+                        "INSERT INTO student_file (id, tenant_id, root_id, student_ref, name, gender, grade, class_name,"
+                        " four_special, concern_level, active) VALUES (gen_random_uuid(), :t, :r, :ref, '学生', 'MALE', 8,"
+                        " '', '', 'NONE', true)"
+                    ),
+                    {"t": school.id, "r": seeded.tree.city.id, "ref": f"{school.code}-1"},
+                )
+        await engine.dispose()
+
+    asyncio.run(insert())
+    return seeded
+
+
+@pytest.mark.postgres
+async def test_rls_keeps_student_files_to_the_school(students_seeded: Seeded, owner_engine: AsyncEngine) -> None:  # noqa: F811
+    school = students_seeded.tree.all_schools()[0]
+    county = students_seeded.county_a
+
+    async def refs(path: str, counting: bool = False) -> set[str]:
+        async with owner_engine.begin() as conn:
+            await as_app(conn, path)
+            if counting:
+                await conn.execute(text("SELECT set_config('runxin.counting', 'on', true)"))
+            return set((await conn.execute(text("SELECT student_ref FROM student_file"))).scalars())
+
+    # The school reads its own row; its county and city read nothing with plain SQL
+    assert await refs(school.path) == {f"{school.code}-1"}
+    assert await refs(county.path) == set()
+    assert await refs(students_seeded.tree.city.path) == set()
+    # In counting mode the county reads its own schools' rows, never its sibling county's
+    expected = {f"{s.code}-1" for s in students_seeded.tree.schools[county.code]}
+    assert await refs(county.path, counting=True) == expected
+
+
+@pytest.mark.postgres
+async def test_rls_refuses_a_bureaus_write_even_when_counting(students_seeded: Seeded, owner_engine: AsyncEngine) -> None:  # noqa: F811
+    school = students_seeded.tree.all_schools()[0]
+    county = students_seeded.county_a
+    async with owner_engine.begin() as conn:
+        await as_app(conn, county.path)
+        await conn.execute(text("SELECT set_config('runxin.counting', 'on', true)"))
+        changed = (await conn.execute(text("UPDATE student_file SET grade = 9 RETURNING id"))).all()
+        assert changed == []
+        with pytest.raises(DBAPIError, match="row-level security"):
+            await conn.execute(
+                text(
+                    "INSERT INTO student_file (id, tenant_id, root_id, student_ref, name, gender, grade, class_name,"
+                    " four_special, concern_level, active) VALUES (gen_random_uuid(), :t, :r, 'X', '学生', 'MALE', 8,"
+                    " '', '', 'NONE', true)"
+                ),
+                {"t": school.id, "r": students_seeded.tree.city.id},
+            )
