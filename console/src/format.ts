@@ -1,4 +1,6 @@
-// How figures are shown: ratios as percentages with one decimal, means with two; states spelled out.
+// How figures are shown: ratios as percentages with one decimal, means with two, counts whole;
+// states spelled out. A SUPPRESSED figure (a small count of students, hidden above the school so
+// that no child can be singled out) shows as a dash with its reason, never as a zero.
 import { t } from "./i18n";
 
 export interface Indicator {
@@ -6,17 +8,21 @@ export interface Indicator {
   name: string;
   nameZh: string;
   value: number | null;
-  state: "REPORTED" | "NOT_REPORTED" | "NOT_APPLICABLE";
-  numerator: number;
-  denominator: number;
+  state: ValueState;
+  numerator: number | null;
+  denominator: number | null;
   asOf: string;
 }
 
-export type ValueKinds = Record<string, "RATIO" | "MEAN">;
+export type ValueState = "REPORTED" | "NOT_REPORTED" | "NOT_APPLICABLE" | "SUPPRESSED";
+export type ValueKind = "RATIO" | "MEAN" | "COUNT";
+export type ValueKinds = Record<string, ValueKind>;
 
-export function formatValue(value: number | null, state: string, kind: "RATIO" | "MEAN" = "RATIO"): string {
+export function formatValue(value: number | null, state: string, kind: ValueKind = "RATIO"): string {
   if (state === "NOT_APPLICABLE") return t("common.notApplicable");
+  if (state === "SUPPRESSED") return t("common.suppressed");
   if (value === null || state === "NOT_REPORTED") return t("common.notReported");
+  if (kind === "COUNT") return String(Math.round(value));
   return kind === "RATIO" ? `${(value * 100).toFixed(1)}%` : value.toFixed(2);
 }
 

@@ -42,6 +42,8 @@ export const en: Record<MessageKey, string> = {
   "common.masked": "masked",
   "common.notReported": "not reported",
   "common.notApplicable": "n/a",
+  "common.suppressed": "—",
+  "common.suppressedWhy": "Suppressed: a small count of students, hidden so that no child can be singled out",
   "common.more": "{n} more not shown",
   "overview.indicators": "Indicators",
   "overview.value": "Value",

@@ -40,6 +40,8 @@ export const zhCN = {
   "common.masked": "已脱敏",
   "common.notReported": "未上报",
   "common.notApplicable": "不适用",
+  "common.suppressed": "—",
+  "common.suppressedWhy": "已隐藏：学生人数较小，为避免识别到个人而不予显示",
   "common.more": "还有 {n} 个未显示",
   "overview.indicators": "指标",
   "overview.value": "数值",

@@ -2,7 +2,7 @@
 // below (approve one or many, return with a reason), each with what changed since it was last approved.
 import { download, gql } from "../api";
 import { h, section, table } from "../dom";
-import { formatTime, formatValue, schoolYear } from "../format";
+import { formatTime, formatValue, schoolYear, type ValueKind } from "../format";
 import { indicatorName, t, tEnum } from "../i18n";
 import type { Viewer } from "../session";
 import { problem, statusBadge } from "./common";
@@ -45,7 +45,7 @@ interface Report {
 }
 
 interface Inbox {
-  indicatorDefinitions: { code: string; name: string; nameZh: string; valueKind: "RATIO" | "MEAN" }[];
+  indicatorDefinitions: { code: string; name: string; nameZh: string; valueKind: ValueKind }[];
   tenant: {
     id: string;
     code: string;

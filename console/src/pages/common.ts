@@ -25,7 +25,7 @@ export function valueCell(item: Pick<Indicator, "indicator" | "value" | "state">
       "data-indicator": item.indicator,
       "data-value": item.value === null ? "" : String(item.value),
       "data-state": item.state,
-      title: item.asOf ? `${t("common.asOf")} ${formatTime(item.asOf)}` : undefined,
+      title: item.state === "SUPPRESSED" ? t("common.suppressedWhy") : item.asOf ? `${t("common.asOf")} ${formatTime(item.asOf)}` : undefined,
     },
     formatValue(item.value, item.state, kinds[item.indicator]),
   );

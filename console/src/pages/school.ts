@@ -2,7 +2,7 @@
 // hotline, and its gaps against the standard.
 import { gql } from "../api";
 import { h, section, table } from "../dom";
-import { schoolYear, type Indicator, type ValueKinds } from "../format";
+import { schoolYear, type Indicator, type ValueKind, type ValueKinds } from "../format";
 import { indicatorName, lang, t, tEnum } from "../i18n";
 import { breadcrumb, problem, valueCell, type TenantRef } from "./common";
 
@@ -24,7 +24,7 @@ query School($code: String!, $year: Int!, $calendarYear: Int!) {
 }`;
 
 interface School {
-  indicatorDefinitions: { code: string; valueKind: "RATIO" | "MEAN" }[];
+  indicatorDefinitions: { code: string; valueKind: ValueKind }[];
   tenant:
     | (TenantRef & {
         ancestors: TenantRef[];

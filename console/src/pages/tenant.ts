@@ -2,7 +2,7 @@
 import { gql } from "../api";
 import { barChart, countyMap, trendChart } from "../charts";
 import { h, section, table } from "../dom";
-import { formatTime, formatValue, schoolYear, type Indicator, type ValueKinds } from "../format";
+import { formatTime, formatValue, schoolYear, type Indicator, type ValueKind, type ValueKinds } from "../format";
 import { indicatorName, t, tEnum } from "../i18n";
 import { navigate } from "../router";
 import { breadcrumb, problem, statusBadge, valueCell, type TenantRef } from "./common";
@@ -38,7 +38,7 @@ interface Target {
 }
 
 interface Overview {
-  indicatorDefinitions: { code: string; valueKind: "RATIO" | "MEAN" }[];
+  indicatorDefinitions: { code: string; valueKind: ValueKind }[];
   tenant:
     | (TenantRef & {
         ancestors: TenantRef[];
@@ -118,7 +118,7 @@ export async function renderTenant(view: HTMLElement, code: string): Promise<voi
       t("overview.indicators"),
       table(
         [t("overview.indicators"), t("overview.value"), t("overview.fraction"), t("common.asOf")],
-        applicable.map((i) => [indicatorName(i), valueCell(i, kinds, tenant.code), `${i.numerator} / ${i.denominator}`, formatTime(i.asOf)]),
+        applicable.map((i) => [indicatorName(i), valueCell(i, kinds, tenant.code), fraction(i, kinds), formatTime(i.asOf)]),
         { "data-testid": "indicators", class: "figures" },
       ),
     ),
@@ -222,4 +222,11 @@ function countyServices(tenant: NonNullable<Overview["tenant"]>): HTMLElement {
       tenant.hotlines.nodes.map((l) => [l.number, l.alwaysOpen ? t("school.alwaysOpen") : l.schedule, tEnum("enum", l.status)]),
     ),
   );
+}
+
+/** "numerator / denominator" for a ratio or a mean; nothing for a count (its value says it all)
+ * or a suppressed figure (whose parts are withheld too, so that nobody can divide back). */
+function fraction(i: Indicator, kinds: ValueKinds): string {
+  if (i.state === "SUPPRESSED" || kinds[i.indicator] === "COUNT" || i.numerator == null) return "";
+  return `${i.numerator} / ${i.denominator}`;
 }
