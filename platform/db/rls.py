@@ -1,10 +1,10 @@
 """Row-level security for the tables later migrations add, so each migration says one line per table.
 
-Revision 0004 explains the trust model and why the predicates are written as they are (an
-uncorrelated `ARRAY(SELECT ...)` is an index condition on `ix_<table>_tenant_id`). These helpers
-emit exactly the statements 0004 and 0007 wrote inline. A migration must build the same schema
-whatever the code says later, so the SQL here is frozen: a changed policy is a new function (and
-a migration that drops the old policy and creates the new one), never an edit of these strings.
+Revision 0004 explains the trust model; revision 0016 why membership is tested with
+`tenant_id IN (SELECT ...)` (a hashed sub-plan: one hash probe per row) rather than 0004's
+`= ANY (ARRAY(...))` (a linear search of the subtree's ids per row). A migration must build the
+same schema whatever the code says later, so the SQL here is frozen: a changed policy is a new
+function (and a migration that alters the old policies), never an edit of these strings.
 
 Two kinds of tenant-keyed table:
 - institutional records (`enable_subtree`): visible and writable within the scope's subtree, so a
@@ -22,13 +22,11 @@ from typing import Any
 
 APP_ROLE = "runxin_app"
 
-OWNED_BY_SUBTREE = (
-    "tenant_id = ANY (ARRAY(SELECT t.id FROM tenant AS t WHERE t.path >= runxin_scope_path() AND t.path < runxin_scope_upper()))"
-)
+OWNED_BY_SUBTREE = "tenant_id IN (SELECT t.id FROM tenant AS t WHERE t.path >= runxin_scope_path() AND t.path < runxin_scope_upper())"
 # The scope's own tenant (or every tenant for a system job, whose scope path is '/').
 OWNED_BY_SCOPE_TENANT = (
-    "tenant_id = ANY (ARRAY(SELECT t.id FROM tenant AS t WHERE t.path >= runxin_scope_path() AND t.path < runxin_scope_upper()"
-    " AND (t.path = runxin_scope_path() OR runxin_scope_path() = '/')))"
+    "tenant_id IN (SELECT t.id FROM tenant AS t WHERE t.path >= runxin_scope_path() AND t.path < runxin_scope_upper()"
+    " AND (t.path = runxin_scope_path() OR runxin_scope_path() = '/'))"
 )
 COUNTED_IN_SUBTREE = f"(current_setting('runxin.counting', true) = 'on' AND {OWNED_BY_SUBTREE})"
 
