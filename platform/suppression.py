@@ -9,7 +9,7 @@ hidden with it. A group of one cell cannot be protected this way: its total must
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 
 DEFAULT_THRESHOLD = 5
 
@@ -100,31 +100,35 @@ def suppress_tree(
             return None
         return min(open_cells, key=lambda cell: ((count(cell) or 0) == 0, count(cell) or 0, str(cell)))
 
-    sums = [(cell, kids) for cell, kids in children.items() if kids]
-    changed = True
-    while changed:
-        changed = False
-        for total, terms in sums:
-            lone = [cell for cell in (total, *terms) if is_unknown(cell)]
-            if len(lone) != 1:
-                continue
-            cell = lone[0]
-            if cell == total:
-                # Derivable from below: every child is shown. Hide one more child.
-                chosen = complement(terms)
-            else:
-                # Derivable from above: the parent and every sibling are shown. Hide a sibling,
-                # or the parent when no sibling can be hidden.
-                chosen = complement(term for term in terms if term != cell)
-                if chosen is None and total not in forced:
-                    chosen = total
-            if chosen is None:
-                # Cannot happen for a cell that is not forced (a forced cell is never hidden), but a
-                # silent pass here would publish a derivable count.
-                raise ValueError(f"Cell {cell!r} cannot be protected: every other cell of its sum is fixed.")
-            hidden.add(chosen)
-            changed = True
+    # One canonical order (the total's key), and after each new hidden cell the first broken sum
+    # again: the pattern depends on the figures only, never on the order the tree was read in, so
+    # every process (and the isolation suite's oracle) arrives at the same cells.
+    sums = sorted(((cell, kids) for cell, kids in children.items() if kids), key=lambda item: str(item[0]))
+    while True:
+        broken = next((lone for total, terms in sums if len(lone := _lone(total, terms, is_unknown)) == 1), None)
+        if broken is None:
+            break
+        cell, total, terms = broken[0]
+        if cell == total:
+            # Derivable from below: every child is shown. Hide one more child.
+            chosen = complement(terms)
+        else:
+            # Derivable from above: the parent and every sibling are shown. Hide a sibling, or the
+            # parent when no sibling can be hidden.
+            chosen = complement(term for term in terms if term != cell)
+            if chosen is None and total not in forced:
+                chosen = total
+        if chosen is None:
+            # Cannot happen for a cell that is not forced (a forced cell is never hidden), but a
+            # silent pass here would publish a derivable count.
+            raise ValueError(f"Cell {cell!r} cannot be protected: every other cell of its sum is fixed.")
+        hidden.add(chosen)
     return hidden | unknown
+
+
+def _lone(total: Hashable, terms: list[Hashable], is_unknown: Callable[[Hashable], bool]) -> list[tuple[Hashable, Hashable, list[Hashable]]]:
+    """The unknown cells of the sum `total` = Σ `terms`, each with the sum."""
+    return [(cell, total, terms) for cell in (total, *terms) if is_unknown(cell)]
 
 
 def _bottom_up(children: Mapping[Hashable, list[Hashable]], parent_of: Mapping[Hashable, Hashable | None]) -> list[Hashable]:
