@@ -71,18 +71,13 @@ def suppress_tree(
     them. `values` holds each cell's count; a cell missing from it (or None) is not published at all
     and is protected like a small one, since what it hides is unknown here. `fixed` cells are known
     to every reader whatever is hidden (a school that has not reported adds 0, and says so): they
-    are never hidden and never chosen to protect another cell.
+    are never hidden and never chosen to protect another cell (a sum they make false: `is_void`).
     """
     children: dict[Hashable, list[Hashable]] = {cell: [] for cell in parent_of}
     for cell, parent in parent_of.items():
         if parent is not None:
             children.setdefault(parent, []).append(cell)
-    pinned = set(fixed)
-    # Cells whose figure is forced whatever is hidden: the fixed ones, and sums of forced cells only.
-    forced = set(pinned)
-    for cell in _bottom_up(children, parent_of):
-        if children[cell] and all(child in forced for child in children[cell]):
-            forced.add(cell)
+    forced = set(fixed)
 
     def count(cell: Hashable) -> int | None:
         return values.get(cell)
@@ -103,7 +98,8 @@ def suppress_tree(
     # One canonical order (the total's key), and after each new hidden cell the first broken sum
     # again: the pattern depends on the figures only, never on the order the tree was read in, so
     # every process (and the isolation suite's oracle) arrives at the same cells.
-    sums = sorted(((cell, kids) for cell, kids in children.items() if kids), key=lambda item: str(item[0]))
+    holding = ((cell, kids) for cell, kids in children.items() if kids and not is_void(cell, kids, forced))
+    sums = sorted(holding, key=lambda item: str(item[0]))
     while True:
         broken = next((lone for total, terms in sums if len(lone := _lone(total, terms, is_unknown)) == 1), None)
         if broken is None:
@@ -119,27 +115,21 @@ def suppress_tree(
             if chosen is None and total not in forced:
                 chosen = total
         if chosen is None:
-            # Cannot happen for a cell that is not forced (a forced cell is never hidden), but a
-            # silent pass here would publish a derivable count.
+            # Cannot happen in a sum that holds (a total is fixed exactly when all its terms are,
+            # and a fixed cell is never hidden), but a silent pass would publish a derivable count.
             raise ValueError(f"Cell {cell!r} cannot be protected: every other cell of its sum is fixed.")
         hidden.add(chosen)
     return hidden | unknown
 
 
+def is_void(total: Hashable, terms: Iterable[Hashable], fixed: set[Hashable]) -> bool:
+    """Does the sum `total` = Σ `terms` not hold? A fixed cell (not reported: it adds 0) above a term
+    that is not fixed, or one that is not fixed above fixed terms only, can only come from figures
+    taken at different times (approved snapshots): its equation is false, so it determines nothing
+    true, and is left out of the system rather than protected."""
+    return (total in fixed) != all(term in fixed for term in terms)
+
+
 def _lone(total: Hashable, terms: list[Hashable], is_unknown: Callable[[Hashable], bool]) -> list[tuple[Hashable, Hashable, list[Hashable]]]:
     """The unknown cells of the sum `total` = Σ `terms`, each with the sum."""
     return [(cell, total, terms) for cell in (total, *terms) if is_unknown(cell)]
-
-
-def _bottom_up(children: Mapping[Hashable, list[Hashable]], parent_of: Mapping[Hashable, Hashable | None]) -> list[Hashable]:
-    """Every cell, each after all of its descendants."""
-    order: list[Hashable] = []
-    stack = [(cell, False) for cell in children if parent_of.get(cell) is None]
-    while stack:
-        cell, expanded = stack.pop()
-        if expanded:
-            order.append(cell)
-            continue
-        stack.append((cell, True))
-        stack.extend((child, False) for child in children[cell])
-    return order

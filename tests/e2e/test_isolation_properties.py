@@ -844,7 +844,8 @@ def latest_snapshot(world: World, t: Node, period: str) -> tuple[int, dict[str, 
 # the sums "a tenant = the sum of its children" in order of the total's id, the first sum left with a
 # single unknown gets one more cell hidden (its smallest non-zero other cell, a zero only when none
 # is left, the parent when no sibling is left), until EXACT ELIMINATION (tests/factories/elimination)
-# finds no hidden cell determined. Counts come from the generated rows, not from the engine.
+# finds no hidden cell determined. Not-reported cells are known zeros, never hidden; a tenant without
+# an approved snapshot is an unknown. Counts come from the generated rows, not from the engine.
 SUPPRESSION_THRESHOLD = 5  # the default disclosure policy: the worlds set none
 SUPPRESSION_SEEN: Counter[str] = Counter()  # figures the oracle decided, for the terminal summary
 SUPPRESSED = {"state": "SUPPRESSED", "value": None, "numerator": None, "denominator": None}
@@ -880,14 +881,15 @@ def oracle_pattern(world: World, root: Node, cells: dict[uuid.UUID, tuple[str, f
     parent_of = {t.id: (t.parent.id if t.parent is not None and t is not root else None) for t in nodes}
     children = {t.id: [c.id for c in nodes if c.parent is t] for t in nodes}
     forced = {i for i, c in cells.items() if c is not None and c[0] != "REPORTED"}
-    for t in sorted(nodes, key=lambda n: -n.depth):  # sums of forced cells are forced too
-        if children[t.id] and all(c in forced for c in children[t.id]):
-            forced.add(t.id)
     count = {i: (c[1] if c is not None else None) for i, c in cells.items()}
     unknown = {i for i in parent_of if count.get(i) is None and i not in forced}
     hidden = {i for i, n in count.items() if i not in forced and n is not None and 0 < n < SUPPRESSION_THRESHOLD}
-    sums = sorted(((i, kids) for i, kids in children.items() if kids), key=lambda item: str(item[0]))
-    while determined(parent_of, hidden | unknown):
+    # A sum that cannot hold (a not-reported total over a reported term: snapshots of different times) binds nothing
+    sums = sorted(
+        ((i, kids) for i, kids in children.items() if kids and (i in forced) == all(k in forced for k in kids)),
+        key=lambda item: str(item[0]),
+    )
+    while determined(parent_of, hidden | unknown, fixed=forced):
         lone = next(
             ([c for c in (total, *kids) if c in hidden | unknown][0], total, kids)
             for total, kids in sums

@@ -12,8 +12,15 @@ from collections.abc import Hashable, Iterable, Mapping
 from fractions import Fraction
 
 
-def determined(parent_of: Mapping[Hashable, Hashable | None], hidden: Iterable[Hashable]) -> set[Hashable]:
-    """The hidden cells whose value the published cells fix, by rank over the rationals."""
+def determined(
+    parent_of: Mapping[Hashable, Hashable | None], hidden: Iterable[Hashable], *, fixed: Iterable[Hashable] = ()
+) -> set[Hashable]:
+    """The hidden cells whose value the published cells fix, by rank over the rationals.
+
+    `fixed`: cells known to add 0 (not reported); a sum they make false (a fixed total over a term
+    that is not fixed, or the other way round: figures of different times) holds nothing and is left out.
+    """
+    pinned = set(fixed)
     cells = sorted(set(hidden), key=str)
     column = {cell: i for i, cell in enumerate(cells)}
     rows: list[list[Fraction]] = []
@@ -21,6 +28,8 @@ def determined(parent_of: Mapping[Hashable, Hashable | None], hidden: Iterable[H
     for total in parents:
         row = [Fraction(0)] * len(cells)
         terms = [cell for cell, parent in parent_of.items() if parent == total]
+        if (total in pinned) != all(term in pinned for term in terms):
+            continue
         for cell, sign in [(total, 1), *((term, -1) for term in terms)]:
             if cell in column:
                 row[column[cell]] += sign

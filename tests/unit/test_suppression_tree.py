@@ -47,6 +47,36 @@ def test_no_small_count_is_shown_or_derivable(tree, threshold) -> None:  # type:
     assert determined(parent_of, hidden) == set()
 
 
+@st.composite
+def untidy_trees(draw: st.DrawFn) -> tuple[dict[str, str | None], dict[str, int | None], set[str]]:
+    """Trees of snapshot-like cells: some not reported (fixed zeros), some without a figure (None),
+    and sums that need not add up (figures frozen at different times)."""
+    parent_of, _ = draw(trees())
+    values: dict[str, int | None] = {}
+    fixed: set[str] = set()
+    for cell in parent_of:
+        kind = draw(st.sampled_from(["count", "count", "count", "fixed", "missing"]))
+        if kind == "fixed":
+            values[cell] = 0
+            fixed.add(cell)
+        elif kind == "count":
+            values[cell] = draw(st.one_of(st.integers(0, 6), st.integers(0, 200)))
+    return parent_of, values, fixed
+
+
+@settings(max_examples=400, deadline=None)
+@given(untidy_trees(), st.integers(min_value=1, max_value=10))
+def test_fixed_and_missing_cells_leave_no_small_count_derivable(tree, threshold) -> None:  # type: ignore[no-untyped-def]
+    parent_of, values, fixed = tree
+    hidden = suppress_tree(values, parent_of, threshold=threshold, fixed=fixed)
+    # Fixed cells are shown; small counts and cells without a figure are not
+    assert not hidden & fixed
+    assert {c for c, v in values.items() if v is not None and 0 < v < threshold and c not in fixed} <= hidden
+    assert {c for c in parent_of if values.get(c) is None} <= hidden
+    # And elimination over the sums that hold determines none of them
+    assert determined(parent_of, hidden, fixed=fixed) == set()
+
+
 def test_the_independent_method_sees_a_lone_hidden_child() -> None:
     # Given a county of two schools, one hidden alone: elimination must find it (the check can fail)
     parent_of = {"county": None, "a": "county", "b": "county"}
