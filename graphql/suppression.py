@@ -72,10 +72,7 @@ async def snapshot_shown(context: Context, period: str, values: Mapping[K, Indic
     principal = context.principal
     if principal is not None:
         codes = {v.indicator for v in values.values() if is_student_derived(v.indicator)}
-        patterns = await context.db.system(
-            lambda session: snapshot_patterns(session, root_of(principal.tenant_path), period, codes=codes),
-            "suppression pattern of the tree's snapshots",
-        )
+        patterns = await _snapshot_patterns(context, principal, period, codes)
     own = own_school(principal)
     return {key: shown(value, patterns, own_school=own) for key, value in values.items()}
 
@@ -93,14 +90,7 @@ async def history_shown(
     codes = {code for _, code in wanted}
     by_period: dict[str, Mapping[str, Pattern]] = {}
     for period in sorted(periods):
-        by_period[period] = (
-            {}
-            if principal is None
-            else await context.db.system(
-                lambda session, period=period: snapshot_patterns(session, root_of(principal.tenant_path), period, codes=codes),  # type: ignore[misc]
-                "suppression pattern of the tree's snapshots",
-            )
-        )
+        by_period[period] = {} if principal is None else await _snapshot_patterns(context, principal, period, codes)
 
     def point(tenant_id: uuid.UUID, code: str, p: HistoryPoint) -> HistoryPoint:
         pattern = by_period[p.period].get(code)
@@ -111,3 +101,10 @@ async def history_shown(
     return {
         key: [point(key[0], key[1], p) for p in points] if key in wanted else points for key, points in history.items()
     }
+
+
+async def _snapshot_patterns(context: Context, principal: Principal, period: str, codes: set[str]) -> Mapping[str, Pattern]:
+    return await context.db.system(
+        lambda session: snapshot_patterns(session, root_of(principal.tenant_path), period, codes=codes),
+        "suppression pattern of the tree's snapshots",
+    )

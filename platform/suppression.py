@@ -130,6 +130,8 @@ def is_void(total: Hashable, terms: Iterable[Hashable], fixed: set[Hashable]) ->
     return (total in fixed) != all(term in fixed for term in terms)
 
 
-def _lone(total: Hashable, terms: list[Hashable], is_unknown: Callable[[Hashable], bool]) -> list[tuple[Hashable, Hashable, list[Hashable]]]:
+def _lone(
+    total: Hashable, terms: list[Hashable], is_unknown: Callable[[Hashable], bool]
+) -> list[tuple[Hashable, Hashable, list[Hashable]]]:
     """The unknown cells of the sum `total` = Σ `terms`, each with the sum."""
     return [(cell, total, terms) for cell in (total, *terms) if is_unknown(cell)]

@@ -29,7 +29,11 @@ TargetProgressType = Annotated["TargetProgress", strawberry.lazy("runxin.graphql
 IndicatorUnitEnum = enum_of("IndicatorUnit", Unit, description="What an indicator counts.")
 
 
-IndicatorValueKindEnum = enum_of("IndicatorValueKind", ValueKind, description="RATIO: units meeting a condition / eligible units; MEAN: an amount per unit; COUNT: the amount itself (students).")
+IndicatorValueKindEnum = enum_of(
+    "IndicatorValueKind",
+    ValueKind,
+    description="RATIO: units meeting a condition / eligible units; MEAN: an amount per unit; COUNT: the amount itself (students).",
+)
 
 
 IndicatorStateEnum = enum_of(

@@ -28,11 +28,12 @@ the new figures both satisfy the sums and agree on every published cell).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +85,10 @@ class Pattern:
         return tenant_id in self.hidden or seen is None or seen != (state, numerator)
 
 
-def pattern_of(parent_of: Mapping[uuid.UUID, uuid.UUID | None], values: Mapping[uuid.UUID, IndicatorValue], threshold: int) -> Pattern:
+Tree = Mapping[uuid.UUID, uuid.UUID | None]  # each tenant's parent (None for the root)
+
+
+def pattern_of(parent_of: Tree, values: Mapping[uuid.UUID, IndicatorValue], threshold: int) -> Pattern:
     """The pattern of one code over a tree: `values` by tenant (a tenant without one is not published)."""
     counts: dict[uuid.UUID, int | None] = {}
     fixed: list[uuid.UUID] = []
@@ -123,20 +127,39 @@ class PatternCache:
 
     def __init__(self, max_entries: int = 256) -> None:
         self._entries: OrderedDict[tuple[Any, ...], dict[str, Pattern]] = OrderedDict()
+        # Computations under way: the batches of one page (a tenant's figures, then its children's)
+        # resolve concurrently, and would otherwise each compute the same pattern.
+        self._computing: dict[tuple[Any, ...], asyncio.Future[dict[str, Pattern]]] = {}
         self._max = max_entries
         self.computed = 0  # how many patterns were computed rather than found (tests pin it)
 
-    def get(self, key: tuple[Any, ...]) -> dict[str, Pattern] | None:
+    async def get_or_compute(
+        self, key: tuple[Any, ...], compute: Callable[[], Awaitable[dict[str, Pattern]]]
+    ) -> dict[str, Pattern]:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[Any, ...], patterns: dict[str, Pattern]) -> None:
+            return found
+        computing = self._computing.get(key)
+        if computing is not None and computing.get_loop() is asyncio.get_running_loop():
+            return await asyncio.shield(computing)
+        future: asyncio.Future[dict[str, Pattern]] = asyncio.get_running_loop().create_future()
+        self._computing[key] = future
+        try:
+            patterns = await compute()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: a waiter re-raises it, nobody else must be told it was lost
+            raise
+        finally:
+            if self._computing.get(key) is future:
+                del self._computing[key]
+        future.set_result(patterns)
         self.computed += 1
         self._entries[key] = patterns
         while len(self._entries) > self._max:
             self._entries.popitem(last=False)
+        return patterns
 
 
 PATTERNS = PatternCache()
@@ -157,20 +180,19 @@ async def live_patterns(
         return {}
     threshold, version = await _threshold_and_version(session, root_id)
     key = (_database(session), root_id, "live", year, standard.version, wanted, threshold, version)
-    found = PATTERNS.get(key)
-    if found is not None:
-        return found
-    parent_of, refs = await _tree(session, root_id)
-    schools = [ref for ref in refs.values() if ref.kind == TenantKind.SCHOOL.value]
-    read = await indicator_values(session, schools, year=year, standard=standard, codes=wanted, live_years=live_years)
-    patterns = {}
-    for code in wanted:
-        sums = _sums_up(parent_of, {school.id: read[school.id, code] for school in schools if (school.id, code) in read})
-        as_of = next(iter(read.values())).as_of if read else _epoch_time()
-        values = {t: value_of(t, code, s, year=year, standard=standard, as_of=as_of) for t, s in sums.items()}
-        patterns[code] = pattern_of(parent_of, values, threshold)
-    PATTERNS.put(key, patterns)
-    return patterns
+
+    async def compute() -> dict[str, Pattern]:
+        parent_of, refs = await _tree(session, root_id)
+        schools = [ref for ref in refs.values() if ref.kind == TenantKind.SCHOOL.value]
+        read = await indicator_values(session, schools, year=year, standard=standard, codes=wanted, live_years=live_years)
+        patterns = {}
+        for code in wanted:
+            sums = _sums_up(parent_of, {school.id: read[school.id, code] for school in schools if (school.id, code) in read})
+            values = {t: value_of(t, code, s, year=year, standard=standard, as_of=_epoch_time()) for t, s in sums.items()}
+            patterns[code] = pattern_of(parent_of, values, threshold)
+        return patterns
+
+    return await PATTERNS.get_or_compute(key, compute)
 
 
 async def snapshot_patterns(
@@ -185,9 +207,12 @@ async def snapshot_patterns(
         return {}
     threshold, version = await _threshold_and_version(session, root_id)
     key = (_database(session), root_id, "snapshot", period, wanted, threshold, version)
-    found = PATTERNS.get(key)
-    if found is not None:
-        return found
+    return await PATTERNS.get_or_compute(key, lambda: _snapshot_patterns(session, root_id, period, wanted, threshold))
+
+
+async def _snapshot_patterns(
+    session: AsyncSession, root_id: uuid.UUID, period: str, wanted: tuple[str, ...], threshold: int
+) -> dict[str, Pattern]:
     parent_of, _ = await _tree(session, root_id)
     snapshot = AggregateSnapshot
     latest = (
@@ -204,9 +229,7 @@ async def snapshot_patterns(
     by_code: dict[str, dict[uuid.UUID, IndicatorValue]] = {code: {} for code in wanted}
     for row in await session.execute(statement, execution_options=SYSTEM):
         by_code[row.indicator][row.tenant_id] = _figure(row.tenant_id, row.indicator, row.state, row.numerator)
-    patterns = {code: pattern_of(parent_of, by_code[code], threshold) for code in wanted}
-    PATTERNS.put(key, patterns)
-    return patterns
+    return {code: pattern_of(parent_of, by_code[code], threshold) for code in wanted}
 
 
 async def _threshold_and_version(session: AsyncSession, root_id: uuid.UUID) -> tuple[int, tuple[int, int]]:
@@ -220,7 +243,10 @@ async def _threshold_and_version(session: AsyncSession, root_id: uuid.UUID) -> t
     row = (
         await session.execute(
             select(
-                select(DisclosurePolicy.suppression_threshold).where(DisclosurePolicy.tenant_id == root_id).scalar_subquery().label("threshold"),
+                select(DisclosurePolicy.suppression_threshold)
+                .where(DisclosurePolicy.tenant_id == root_id)
+                .scalar_subquery()
+                .label("threshold"),
                 counter(DataVersion.own_writes, EPOCH).label("epoch"),
                 counter(DataVersion.subtree_writes, root_id).label("tree"),
             ),
@@ -231,7 +257,9 @@ async def _threshold_and_version(session: AsyncSession, root_id: uuid.UUID) -> t
     return threshold, (row.epoch or 0, row.tree or 0)
 
 
-async def _tree(session: AsyncSession, root_id: uuid.UUID) -> tuple[dict[uuid.UUID, uuid.UUID | None], dict[uuid.UUID, TenantRef]]:
+async def _tree(
+    session: AsyncSession, root_id: uuid.UUID
+) -> tuple[dict[uuid.UUID, uuid.UUID | None], dict[uuid.UUID, TenantRef]]:
     rows = await session.execute(
         select(Tenant.id, Tenant.parent_id, Tenant.path, Tenant.depth, Tenant.kind).where(Tenant.root_id == root_id),
         execution_options=SYSTEM,
@@ -244,7 +272,7 @@ async def _tree(session: AsyncSession, root_id: uuid.UUID) -> tuple[dict[uuid.UU
     return parent_of, refs
 
 
-def _sums_up(parent_of: Mapping[uuid.UUID, uuid.UUID | None], schools: Mapping[uuid.UUID, IndicatorValue]) -> dict[uuid.UUID, Sums]:
+def _sums_up(parent_of: Tree, schools: Mapping[uuid.UUID, IndicatorValue]) -> dict[uuid.UUID, Sums]:
     """Every tenant's sums from its schools' figures: the engine's own arithmetic, exact for counts."""
     sums = {tenant_id: Sums() for tenant_id in parent_of}
     for school_id, value in schools.items():
