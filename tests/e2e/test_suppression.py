@@ -16,6 +16,7 @@ from runxin.platform.reporting.snapshots import freeze
 from runxin.platform.standards import STANDARDS
 from runxin.platform.students.models import StudentFile
 from runxin.platform.tree.models import Tenant
+from tests.e2e.test_targets_indicators import LATER, create
 from tests.factories.deliveries import add_endpoint, approve
 from tests.factories.tree import make_tree
 
@@ -147,3 +148,22 @@ async def test_the_city_platform_receives_suppressed_figures(api, system_session
     body = (await api.gql(snapshot, {"c": k1.code}, as_=k1))["data"]["tenant"]["report"]["snapshot"]
     [figure] = [f for f in body["figures"] if f["indicator"] == CODE]
     assert figure["state"] == "SUPPRESSED" and figure["numerator"] is None
+
+
+PROGRESS = f"""query ($c: String!) {{ tenant(code: $c) {{ targetProgress(indicators: ["{CODE}"]) {{
+  progress {{ status gap current {{ {FIELDS} }} }} }} }} }}"""
+
+
+async def test_a_target_on_a_student_derived_count_shows_suppressed_progress(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    tree, (a, *_) = await seeded(system_session)
+    k1 = tree.counties[0]
+    # Given county 1 asks its school of 2 four-special students to follow at least 3 of them
+    assert (await create(api, k1, a, CODE, 3, LATER))["userErrors"] == []
+    # When the county reads the school's progress
+    [seen] = (await api.gql(PROGRESS, {"c": a.code}, as_=k1))["data"]["tenant"]["targetProgress"]
+    # Then the figure is suppressed, and neither the status nor the gap gives the count away
+    assert seen["progress"]["current"] == {"state": "SUPPRESSED", "value": None, "numerator": None, "denominator": None}
+    assert (seen["progress"]["status"], seen["progress"]["gap"]) == ("NO_DATA", None)
+    # While the school itself sees where it stands: 2 of 3, a gap of 1
+    [own] = (await api.gql(PROGRESS, {"c": a.code}, as_=a))["data"]["tenant"]["targetProgress"]
+    assert (own["progress"]["current"]["value"], own["progress"]["gap"]) == (2, 1)
