@@ -52,12 +52,11 @@ async def live_shown(context: Context, values: Mapping[K, IndicatorValue], *, ye
     patterns: Mapping[str, Pattern] = {}
     principal = context.principal
     if principal is not None:
-        codes = {v.indicator for v in values.values() if is_student_derived(v.indicator)}
+        # Every student-derived code at once (one engine statement for all): one kept entry per tree and version.
         years = live_years(dt.date.today(), context.settings.rollup_years)
+        root = root_of(principal.tenant_path)
         patterns = await context.db.system(
-            lambda session: live_patterns(
-                session, root_of(principal.tenant_path), year=year, standard=context.standard, live_years=years, codes=codes
-            ),
+            lambda session: live_patterns(session, root, year=year, standard=context.standard, live_years=years),
             "suppression pattern of the tree",
         )
     own = own_school(principal)
@@ -71,8 +70,7 @@ async def snapshot_shown(context: Context, period: str, values: Mapping[K, Indic
     patterns: Mapping[str, Pattern] = {}
     principal = context.principal
     if principal is not None:
-        codes = {v.indicator for v in values.values() if is_student_derived(v.indicator)}
-        patterns = await _snapshot_patterns(context, principal, period, codes)
+        patterns = await _snapshot_patterns(context, principal, period)
     own = own_school(principal)
     return {key: shown(value, patterns, own_school=own) for key, value in values.items()}
 
@@ -87,10 +85,9 @@ async def history_shown(
     if not wanted:
         return dict(history)
     periods = {point.period for key in wanted for point in history[key]}
-    codes = {code for _, code in wanted}
     by_period: dict[str, Mapping[str, Pattern]] = {}
     for period in sorted(periods):
-        by_period[period] = {} if principal is None else await _snapshot_patterns(context, principal, period, codes)
+        by_period[period] = {} if principal is None else await _snapshot_patterns(context, principal, period)
 
     def point(tenant_id: uuid.UUID, code: str, p: HistoryPoint) -> HistoryPoint:
         pattern = by_period[p.period].get(code)
@@ -103,8 +100,8 @@ async def history_shown(
     }
 
 
-async def _snapshot_patterns(context: Context, principal: Principal, period: str, codes: set[str]) -> Mapping[str, Pattern]:
+async def _snapshot_patterns(context: Context, principal: Principal, period: str) -> Mapping[str, Pattern]:
     return await context.db.system(
-        lambda session: snapshot_patterns(session, root_of(principal.tenant_path), period, codes=codes),
+        lambda session: snapshot_patterns(session, root_of(principal.tenant_path), period),
         "suppression pattern of the tree's snapshots",
     )

@@ -122,7 +122,7 @@ async def figures_for_city(session: Any, city_id: uuid.UUID, period: str, *, ver
     rows = list((await session.execute(select(AggregateSnapshot).where(AggregateSnapshot.period == period, wanted))).scalars())
     # The city platform is a reader above the schools: it gets the student-derived figures through
     # the tree's suppression pattern, like every bureau (the pattern covers the schools' cells too).
-    patterns = await snapshot_patterns(session, city.id, period, codes={s.indicator for s in rows})
+    patterns = await snapshot_patterns(session, city.id, period)
     figures = [_figure(tenants[s.tenant_id], s, patterns) for s in rows]
     return sorted(figures, key=lambda f: (_KIND_ORDER.get(f.tenant_kind, 9), f.tenant_code, f.indicator))
 
