@@ -22,7 +22,7 @@ from runxin.platform.config import Settings
 from runxin.platform.db.engine import WRITE_TRANSACTION
 from runxin.platform.standards import Standard, standard
 from runxin.tenants.principal import Principal
-from runxin.tenants.scoping import bind_principal
+from runxin.tenants.scoping import as_system, bind_principal
 
 if TYPE_CHECKING:
     from strawberry.types import Info as _Info
@@ -68,6 +68,14 @@ class RequestDatabase:
             task.add_done_callback(lambda done: done.cancelled() or done.exception())
             self._in_flight = task
             return await asyncio.shield(task)
+
+    async def system(self, work: Callable[[AsyncSession], Awaitable[T]], reason: str) -> T:
+        """Run `work` in a system session of its own, beside the request's (which stays scoped): for
+        reads that decide what the caller may see of its own, such as the suppression pattern of the
+        whole tree (runxin.platform.disclosure.patterns)."""
+        async with self._sessionmaker() as session:
+            as_system(session, reason)
+            return await work(session)
 
     async def rows(self, statement: Any) -> list[Any]:
         """Run a select and return all its rows."""

@@ -10,7 +10,9 @@ computing the same answer again is most of the read path's cost. An answer is ke
   answer is never given to anyone whose answer could differ;
 - the data version (platform/dataversion.py), read from the database before the query runs: every
   committed write that can change what this principal sees moves it, in every server process, so a
-  write invalidates exactly (a sibling's write does not), and read-your-writes holds;
+  write invalidates exactly (a sibling's write does not), and read-your-writes holds. A document
+  that asks for indicator figures (FIGURE_MENTIONS) is the exception: which student-derived figures
+  are suppressed is decided over the whole tree, so any write under the root moves its version;
 - today's date: the default school year, entry-window lateness and target standing depend on it.
 
 Only answers without errors of query operations are kept, and none of a document that mentions
@@ -42,6 +44,23 @@ from runxin.platform.db.engine import make_engine
 from runxin.tenants.principal import Principal
 
 UNCACHED_MENTIONS = ("auditEvents",)
+# The fields through which indicator figures (and what is derived from them: a target's status, gap
+# and trend) reach an answer. A document that names one carries student-derived figures whose
+# suppression pattern is the whole tree's, so its version includes the root's writes
+# (dataversion.reader_version `whole_tree`). A test walks the schema to keep this list complete.
+FIGURE_MENTIONS = (
+    "indicators",
+    "targetProgress",
+    "progress",
+    "childrenBehind",
+    "current",
+    "approved",
+    "history",
+    "figures",
+    "snapshot",
+    "changesSinceApproved",
+    "adxDocument",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +86,10 @@ class VersionReader:
         if self._url.get_backend_name() != "postgresql":
             self._engine = make_engine(database_url, pool_size=4, pre_ping=False).execution_options(isolation_level="AUTOCOMMIT")
 
-    async def version(self, path: str) -> tuple[int, ...]:
+    async def version(self, path: str, *, whole_tree: bool = False) -> tuple[int, ...]:
         for attempt in (1, 2):
             try:
-                return reader_version(path, await self._rows(path))
+                return reader_version(path, await self._rows(path), whole_tree=whole_tree)
             except (DBAPIError, OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
                 if attempt == 2 or (isinstance(exc, DBAPIError) and not exc.connection_invalidated):
                     raise
@@ -132,7 +151,10 @@ class ResponseCache:
         except TypeError:
             return None  # a file upload (multipart request): a mutation, never cached
         versions = self._replica_versions if on_replica and self._replica_versions is not None else self._versions
-        version = await versions.version(principal.tenant_path)
+        # A school's own people see its own figures whole; every other reader sees the tree's pattern.
+        school_itself = principal.tenant_kind == "SCHOOL" and principal.client_id is None
+        whole_tree = not school_itself and any(word in document for word in FIGURE_MENTIONS)
+        version = await versions.version(principal.tenant_path, whole_tree=whole_tree)
         return (document, payload.get("operationName"), canonical, principal, version, dt.date.today())
 
     async def close(self) -> None:

@@ -113,9 +113,15 @@ def reader_ids(path: str) -> list[uuid.UUID]:
     return [EPOCH, *ancestor_ids(path)]
 
 
-def reader_version(path: str, rows: Iterable[Any]) -> tuple[int, ...]:
-    """The version of what a reader at `path` can see, from rows (tenant_id, own_writes, subtree_writes)."""
+def reader_version(path: str, rows: Iterable[Any], *, whole_tree: bool = False) -> tuple[int, ...]:
+    """The version of what a reader at `path` can see, from rows (tenant_id, own_writes, subtree_writes).
+
+    `whole_tree`: the answer holds student-derived figures, whose suppression pattern is the whole
+    tree's (platform/disclosure/patterns.py): a write anywhere under the root can change which of
+    the reader's figures are hidden, so the root's `subtree_writes` is part of the version too.
+    """
     found = {row[0]: (row[1], row[2]) for row in rows}
     chain = ancestor_ids(path)
     own_above = [found.get(a, (0, 0))[0] for a in chain[:-1]]
-    return (found.get(EPOCH, (0, 0))[0], found.get(chain[-1], (0, 0))[1], *own_above)
+    tree = (found.get(chain[0], (0, 0))[1],) if whole_tree else ()
+    return (found.get(EPOCH, (0, 0))[0], found.get(chain[-1], (0, 0))[1], *own_above, *tree)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -11,6 +12,7 @@ from strawberry.dataloader import DataLoader
 from runxin.graphql.context import Context
 from runxin.graphql.loaders import loader_name
 from runxin.graphql.reporting.types import ReportEventType
+from runxin.graphql.suppression import snapshot_shown
 from runxin.graphql.targets.loaders import indicators_loader
 from runxin.platform.indicators import TenantRef
 from runxin.platform.reporting.rules import Window
@@ -42,7 +44,13 @@ def events_loader(context: Context, period: str) -> DataLoader[uuid.UUID, list[R
 def snapshot_loader(context: Context, period: str, version: int | None) -> DataLoader[uuid.UUID, Snapshot | None]:
     async def load(tenant_ids: list[uuid.UUID]) -> list[Snapshot | None]:
         found = await context.db.run(lambda session: snapshots(session, tenant_ids, period, version=version))
-        return [found.get(tenant_id) for tenant_id in tenant_ids]
+        return [await _shown(found.get(tenant_id)) for tenant_id in tenant_ids]
+
+    async def _shown(snapshot: Snapshot | None) -> Snapshot | None:
+        # The frozen student-derived figures as the caller may see them (the tree's snapshot pattern).
+        if snapshot is None:
+            return None
+        return dataclasses.replace(snapshot, figures=await snapshot_shown(context, period, snapshot.figures))
 
     return context.loader(loader_name("SnapshotByTenantLoader", period, version), lambda ctx: DataLoader(load_fn=load))
 

@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from runxin.graphql.context import Context
 from runxin.graphql.loaders import loader_name
+from runxin.graphql.suppression import live_shown
 from runxin.platform.errors import Invalid
 from runxin.platform.indicators import BY_CODE, INDICATORS, Gap, IndicatorValue, TenantRef, school_gaps
 from runxin.platform.rollup.reading import indicator_values
@@ -70,6 +71,8 @@ def indicators_loader(
         values = await context.db.run(
             lambda session: indicator_values(session, refs, year=year, standard=context.standard, codes=codes, live_years=years_live)
         )
+        # Student-derived figures as the caller may see them (one pattern of the whole tree).
+        values = await live_shown(context, values, year=year)
         return [{code: values[ref.id, code] for code in order} for ref in refs]
 
     return context.loader(

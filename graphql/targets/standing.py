@@ -19,6 +19,7 @@ from strawberry.dataloader import DataLoader
 
 from runxin.graphql.context import Context, Info
 from runxin.graphql.loaders import columns, many_by_key_loader
+from runxin.graphql.suppression import history_shown
 from runxin.graphql.targets.loaders import check_codes, current_school_year, indicators_for, tenant_ref
 from runxin.graphql.targets.progress import (
     CHILDREN_BEHIND_MAX,
@@ -52,6 +53,7 @@ def history_loader(context: Context) -> DataLoader[tuple[uuid.UUID, str], list[H
     async def load(keys: list[tuple[uuid.UUID, str]]) -> list[list[HistoryPoint]]:
         tenant_ids, codes = [key[0] for key in keys], [key[1] for key in keys]
         found = await context.db.run(lambda session: snapshot_history(session, tenant_ids, codes))
+        found = await history_shown(context, found)
         return [found.get(key, []) for key in keys]
 
     return context.loader("HistoryByTenantAndIndicatorLoader", lambda ctx: DataLoader(load_fn=load))

@@ -29,10 +29,19 @@ TargetProgressType = Annotated["TargetProgress", strawberry.lazy("runxin.graphql
 IndicatorUnitEnum = enum_of("IndicatorUnit", Unit, description="What an indicator counts.")
 
 
-IndicatorValueKindEnum = enum_of("IndicatorValueKind", ValueKind, description="RATIO: units meeting a condition / eligible units; MEAN: an amount per unit.")
+IndicatorValueKindEnum = enum_of(
+    "IndicatorValueKind",
+    ValueKind,
+    description="RATIO: units meeting a condition / eligible units; MEAN: an amount per unit; COUNT: the amount itself (students).",
+)
 
 
-IndicatorStateEnum = enum_of("IndicatorState", ValueState, description="Whether an indicator has a value for a subtree.")
+IndicatorStateEnum = enum_of(
+    "IndicatorState",
+    ValueState,
+    description="Whether an indicator has a value for a subtree. SUPPRESSED: a student-derived count hidden from you "
+    "because it is small, or because it would give a small one away (value, numerator and denominator are null).",
+)
 
 
 @strawberry.type(description="An indicator of the bureaus' targets, defined once for every level of the tree.")
@@ -65,9 +74,11 @@ class IndicatorValueType:
     indicator: str = strawberry.field(description="The indicator code (see indicatorDefinitions).")
     name: str
     name_zh: str
-    numerator: float
-    denominator: float = strawberry.field(description="Eligible units that reported.")
-    value: float | None = strawberry.field(description="numerator / denominator; null unless REPORTED.")
+    numerator: float | None = strawberry.field(description="The sum over eligible units that reported; null when SUPPRESSED.")
+    denominator: float | None = strawberry.field(description="Eligible units that reported; null when SUPPRESSED.")
+    value: float | None = strawberry.field(
+        description="numerator / denominator (a COUNT: the numerator itself); null unless REPORTED."
+    )
     state: IndicatorStateEnum
     units_total: int = strawberry.field(description="Eligible units, reported or not.")
     units_not_reported: int

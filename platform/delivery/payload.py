@@ -6,7 +6,10 @@ repeated or late message can never move a value backwards. The city's own figure
 go; schools' do not (the city platform works with the bureaus' figures).
 
 The body is JSON with a fixed key order and no insignificant whitespace, made only from the frozen
-snapshots, so the same (city, period, version) gives the same bytes and the same SHA-256 every time:
+snapshots, so the same (city, period, version) gives the same bytes and the same SHA-256 every time
+the same snapshots are approved (the body is made once, when the delivery is queued, and kept). A
+student-derived figure the tree's suppression pattern hides (platform/disclosure/patterns.py) goes
+as state SUPPRESSED with value, numerator and denominator null:
 
     {"type": "figures.approved", "city": "360700", "period": "2025", "version": 2,
      "figures": [{"tenant": "360700", "tenantKind": "CITY", "period": "2025", "indicator": "...",
@@ -27,10 +30,13 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from runxin.platform.disclosure.patterns import Pattern, is_student_derived, snapshot_patterns
+from runxin.platform.indicators.engine import ValueState
 from runxin.platform.reporting.models import AggregateSnapshot
 from runxin.platform.tree.models import Tenant, TenantKind
 from runxin.platform.tree.paths import upper_bound
@@ -54,8 +60,8 @@ class Figure:
     version: int
     value: float | None
     state: str
-    numerator: float
-    denominator: float
+    numerator: float | None  # None when SUPPRESSED, as the value and the denominator
+    denominator: float | None
     units_total: int
     units_not_reported: int
     as_of: dt.datetime
@@ -113,26 +119,32 @@ async def figures_for_city(session: Any, city_id: uuid.UUID, period: str, *, ver
     if not versions:
         return []
     wanted = or_(*(and_(AggregateSnapshot.tenant_id == t, AggregateSnapshot.version == v) for t, v in versions.items()))
-    rows = await session.execute(select(AggregateSnapshot).where(AggregateSnapshot.period == period, wanted))
-    figures = [
-        Figure(
-            tenant_code=tenants[s.tenant_id].code,
-            tenant_kind=tenants[s.tenant_id].kind,
-            period=s.period,
-            indicator=s.indicator,
-            version=s.version,
-            value=s.value,
-            state=s.state,
-            numerator=s.numerator,
-            denominator=s.denominator,
-            units_total=s.units_total,
-            units_not_reported=s.units_not_reported,
-            as_of=aware(s.as_of),
-            standards_version=s.standards_version,
-        )
-        for s in rows.scalars()
-    ]
+    rows = list((await session.execute(select(AggregateSnapshot).where(AggregateSnapshot.period == period, wanted))).scalars())
+    # The city platform is a reader above the schools: it gets the student-derived figures through
+    # the tree's suppression pattern, like every bureau (the pattern covers the schools' cells too).
+    patterns = await snapshot_patterns(session, city.id, period)
+    figures = [_figure(tenants[s.tenant_id], s, patterns) for s in rows]
     return sorted(figures, key=lambda f: (_KIND_ORDER.get(f.tenant_kind, 9), f.tenant_code, f.indicator))
+
+
+def _figure(tenant: Any, s: AggregateSnapshot, patterns: Mapping[str, Pattern]) -> Figure:
+    pattern = patterns.get(s.indicator)
+    hidden = is_student_derived(s.indicator) and (pattern is None or pattern.hides_cell(s.tenant_id, s.state, s.numerator))
+    return Figure(
+        tenant_code=tenant.code,
+        tenant_kind=tenant.kind,
+        period=s.period,
+        indicator=s.indicator,
+        version=s.version,
+        value=None if hidden else s.value,
+        state=ValueState.SUPPRESSED.value if hidden else s.state,
+        numerator=None if hidden else s.numerator,
+        denominator=None if hidden else s.denominator,
+        units_total=s.units_total,
+        units_not_reported=s.units_not_reported,
+        as_of=aware(s.as_of),
+        standards_version=s.standards_version,
+    )
 
 
 def payload_bytes(city_code: str, period: str, version: int, figures: list[Figure]) -> bytes:

@@ -238,6 +238,23 @@ INDICATORS: tuple[Indicator, ...] = (
         targets=(Target(0.15, 2025, "15% of schools recognised as city-level-or-above model schools by 2025."),),
         measure=_school(lambda f: true(), lambda f, std: f.model_school_level.in_(MODEL_SCHOOL_LEVELS)),
     ),
+    Indicator(
+        code="FOUR_SPECIAL_STUDENTS",
+        name="Four-special students on file",
+        name_zh="“四特”学生人数",
+        description=(
+            "Active students whose file (一生一档) places them in at least one of the four special "
+            "categories (family, psychological, behaviour, physical), summed over schools that keep "
+            "student files; a school with no active file has not reported. seeds/000 §三(二)10: "
+            "“学校每季度开展一次‘四特’学生全面排查，为‘四特’学生信息分类定级，实施‘一生一档’”. "
+            "Above the school the figure is suppressed when small (platform/suppression.py)."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.COUNT,
+        targets=(),
+        measure=lambda f, std: Measure(eligible=true(), numerator=f.four_special_students, reported=f.student_files > 0),
+        student_derived=True,
+    ),
 )
 
 BY_CODE: dict[str, Indicator] = {indicator.code: indicator for indicator in INDICATORS}

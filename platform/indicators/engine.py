@@ -45,6 +45,9 @@ class ValueState(enum.StrEnum):
     REPORTED = "REPORTED"  # a value, a real zero included
     NOT_REPORTED = "NOT_REPORTED"  # eligible units exist, and none of them has the data
     NOT_APPLICABLE = "NOT_APPLICABLE"  # the subtree has no eligible unit
+    # A student-derived figure hidden from this reader by small-count suppression (platform/suppression.py):
+    # value, numerator and denominator are null. The engine never produces it; the readers above the school do.
+    SUPPRESSED = "SUPPRESSED"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,9 +69,9 @@ class TenantRef:
 class IndicatorValue:
     tenant_id: uuid.UUID
     indicator: str
-    numerator: float
-    denominator: float
-    value: float | None  # numerator / denominator when REPORTED, else None
+    numerator: float | None  # None only when SUPPRESSED
+    denominator: float | None  # None only when SUPPRESSED
+    value: float | None  # numerator / denominator when REPORTED (the numerator for a COUNT), else None
     state: ValueState
     units_total: int  # eligible units, reported or not
     units_not_reported: int

@@ -29,6 +29,7 @@ from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
+from runxin.platform.students.models import StudentFile
 from runxin.platform.training.models import TrainingAttendance
 from runxin.platform.tree.models import Tenant, TenantKind
 
@@ -117,6 +118,16 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             .scalar_subquery()
         )
 
+    def students_on_file(*criteria: ColumnElement[bool]) -> ColumnElement[int]:
+        # Student files are SchoolPrivate: only a counting statement (the engine's) reads them
+        # below the principal's own tenant, and only to count them.
+        return (
+            select(func.count(StudentFile.id))
+            .where(StudentFile.tenant_id == Tenant.id, StudentFile.active, *criteria)
+            .correlate(Tenant)
+            .scalar_subquery()
+        )
+
     return (
         select(
             Tenant.id.label("tenant_id"),
@@ -136,6 +147,8 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             staff("PART_TIME").label("part_time"),
             staff("HIRED_COUNSELLOR").label("counsellors"),
             students.label("students"),
+            students_on_file().label("student_files"),
+            students_on_file(StudentFile.four_special != "").label("four_special_students"),
         )
         .select_from(Tenant)
         .outerjoin(SchoolProfile, SchoolProfile.tenant_id == Tenant.id)

@@ -30,12 +30,14 @@ STATES = {
 class Figure:
     indicator: str
     value: float | None  # None unless reported
-    state: str  # REPORTED, NOT_REPORTED, NOT_APPLICABLE
-    numerator: float
-    denominator: float
+    state: str  # REPORTED, NOT_REPORTED, NOT_APPLICABLE, SUPPRESSED
+    numerator: float | None  # None when SUPPRESSED
+    denominator: float | None
     ratio: bool  # shown as a percentage
 
     def text(self) -> str:
+        if self.state == "SUPPRESSED":
+            return "人数过少，已隐去"
         if self.state == "NOT_APPLICABLE":
             return "不适用"
         if self.value is None:

@@ -77,6 +77,7 @@ class HistoryPoint:
     value: float | None  # None unless state is REPORTED
     state: str
     on: dt.date  # where the value sits in time (see `point_date`)
+    numerator: float | None = None  # the sum behind the value (what small-count suppression decides on)
 
 
 def point_date(period: str, frozen_at: dt.datetime | dt.date) -> dt.date:

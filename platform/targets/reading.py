@@ -42,7 +42,14 @@ async def snapshot_history(
         .subquery()
     )
     statement = select(
-        snapshot.tenant_id, snapshot.indicator, snapshot.period, snapshot.version, snapshot.value, snapshot.state, snapshot.as_of
+        snapshot.tenant_id,
+        snapshot.indicator,
+        snapshot.period,
+        snapshot.version,
+        snapshot.value,
+        snapshot.state,
+        snapshot.as_of,
+        snapshot.numerator,
     ).join(
         latest,
         and_(
@@ -59,6 +66,7 @@ async def snapshot_history(
             value=None if row.value is None else float(row.value),
             state=row.state,
             on=point_date(row.period, row.as_of),
+            numerator=row.numerator,
         )
         found.setdefault((row.tenant_id, row.indicator), []).append(point)
     for points in found.values():

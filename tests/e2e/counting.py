@@ -8,6 +8,14 @@ from sqlalchemy import event
 
 TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
 RLS_SCOPE_PREFIX = "SELECT set_config('runxin.tenant_path'"
+# ... and the switch a counting statement turns on and off around itself (tenants/scoping.py).
+COUNTING_PREFIX = "SELECT set_config('runxin.counting'"
+# A suppression pattern computed for a new data version of the tree (platform/disclosure/patterns.py):
+# the city's threshold with the tree's version, its tenants, the pending check and the schools' figures.
+# Once per tree and data version, whatever the page; a page asking for a student-derived figure pays it.
+PATTERN_STATEMENTS = 4
+# A later batch of the same page finds the pattern kept: the threshold with the version only.
+PATTERN_HIT_STATEMENTS = 1
 # The operation's audit event, written after it in a transaction of its own (graphql/audit): a
 # constant one statement per operation, not part of what the query reads.
 AUDIT_INSERT_PREFIX = "INSERT INTO audit_event"
@@ -37,7 +45,7 @@ class StatementCounter:
             return
         # The row-level-security scope sent at each PostgreSQL transaction's start (tenants/scoping.py)
         # is transaction setup too, and has no SQLite counterpart.
-        if statement.startswith((RLS_SCOPE_PREFIX, AUDIT_INSERT_PREFIX, AUDIT_SETUP)):
+        if statement.startswith((RLS_SCOPE_PREFIX, COUNTING_PREFIX, AUDIT_INSERT_PREFIX, AUDIT_SETUP)):
             return
         self.count += 1
         self.statements.append(statement)

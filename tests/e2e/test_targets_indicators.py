@@ -20,7 +20,7 @@ from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
 from runxin.platform.targets.models import Target
 from runxin.tenants.scoping import ScopedSession
-from tests.e2e.counting import StatementCounter, warm_up
+from tests.e2e.counting import PATTERN_STATEMENTS, StatementCounter, warm_up
 from tests.factories.rollup import drain
 from tests.factories.tree import make_tree
 
@@ -221,11 +221,12 @@ async def test_a_page_of_children_is_one_computation(api, system_session) -> Non
     many, many_nodes = await children_statements(api, large.city)
     # Then each county has every indicator
     assert len(many_nodes) == 6 and all(len(n["indicators"]) == len(INDICATORS) for n in many_nodes)
-    assert all(v["state"] in ("REPORTED", "NOT_REPORTED", "NOT_APPLICABLE") for n in few_nodes for v in n["indicators"])
+    assert all(v["state"] in ("REPORTED", "NOT_REPORTED", "NOT_APPLICABLE", "SUPPRESSED") for n in few_nodes for v in n["indicators"])
     # And the statements do not grow with the children: the city, the page of counties, the check
     # for pending rollups (the new tree is pending: no worker runs here), then one computation for
     # all of them (one statement per fact family: county, school, teacher)
-    assert few == many == 6
+    # all of them (one statement per fact family: county, school, teacher), and the tree's suppression pattern
+    assert few == many == 6 + PATTERN_STATEMENTS
 
 
 async def test_settled_figures_are_read_from_the_rollups_with_the_same_values(api, system_session) -> None:  # type: ignore[no-untyped-def]
@@ -238,7 +239,7 @@ async def test_settled_figures_are_read_from_the_rollups_with_the_same_values(ap
     )
     statements, rolled_nodes = await children_statements(api, tree.city)
     # Then the page reads the stored figures: the city, the page, the pending check and one lookup
-    assert statements == 4
+    assert statements == 4 + PATTERN_STATEMENTS  # the pattern: a new data version after the rollup wrote
 
     # And they are the very values the raw computation gave (as-of times aside)
     def strip(nodes):  # type: ignore[no-untyped-def]
@@ -346,7 +347,7 @@ async def test_a_page_of_targets_is_one_computation(api, system_session) -> None
     # Then the statements stay the same: the city, the page of targets, their tenants (scopes and
     # setters in one batch), the check for pending rollups (no worker runs here), one computation
     # (per depth, city and counties, one statement per fact family), and the scopes' snapshot history
-    assert three == nine == 1 + 1 + 1 + 1 + 2 * 3 + 1
+    assert three == nine == 1 + 1 + 1 + 1 + 2 * 3 + 1 + PATTERN_STATEMENTS
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ EXPECTED = {
     "TRAINING_COVERAGE": Unit.TEACHER,
     "CREDITS_PER_TEACHER": Unit.TEACHER,
     "MODEL_SCHOOL_SHARE": Unit.SCHOOL,
+    "FOUR_SPECIAL_STUDENTS": Unit.SCHOOL,
 }
 
 
@@ -46,7 +47,8 @@ def test_definition_is_complete(indicator) -> None:  # type: ignore[no-untyped-d
     # The Chinese name is Chinese, not a copy of the English one.
     assert any("\u4e00" <= ch <= "\u9fff" for ch in indicator.name_zh)
     assert indicator.unit in FAMILIES
-    expected_kind = ValueKind.MEAN if indicator.code == "CREDITS_PER_TEACHER" else ValueKind.RATIO
+    kinds = {"CREDITS_PER_TEACHER": ValueKind.MEAN, "FOUR_SPECIAL_STUDENTS": ValueKind.COUNT}
+    expected_kind = kinds.get(indicator.code, ValueKind.RATIO)
     assert indicator.value_kind is expected_kind
     for target in indicator.targets:
         assert 0 < target.value <= 1 and target.source
