@@ -121,9 +121,16 @@ class Rates:
     @classmethod
     def of(cls, state: FigureState) -> Rates:
         """What one figure in `state` counts."""
-        if state is FigureState.NOT_REQUIRED:
-            return cls()
-        return cls(1, int(state is FigureState.PRESENT), int(state is FigureState.LATE))
+        return _ONE[state]
+
+
+# What one figure counts in each state (made once: a city's answer counts thousands).
+_ONE = {
+    FigureState.PRESENT: Rates(1, 1, 0),
+    FigureState.LATE: Rates(1, 0, 1),
+    FigureState.MISSING: Rates(1, 0, 0),
+    FigureState.NOT_REQUIRED: Rates(),
+}
 
 
 def check_grace_days(value: int | None) -> int | None:

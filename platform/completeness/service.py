@@ -36,7 +36,7 @@ from runxin.platform.completeness.rules import Deadline, FigureState, Rates, awa
 from runxin.platform.periods import Period
 from runxin.platform.reporting.windows import nearest_window, windows_over
 from runxin.platform.tree.models import Tenant
-from runxin.platform.tree.paths import ancestor_ids, upper_bound
+from runxin.platform.tree.paths import SEGMENT, upper_bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,17 +152,24 @@ async def completeness(
     for figure in due:
         found = await session.execute(figure_statement(figure, period, where))
         owed[figure.code] = {r.id: (bool(r.present), aware(r.arrived_at)) for r in found}
-    entries = {tid: _entry(row, due, owed, deadline_of(nearest_window(setters, row.path), period, grace_days))
-               for tid, row in tenants.items()}  # fmt: skip
+    # Siblings share their deadline (it is set above them): look it up once per parent.
+    deadlines: dict[str, Deadline | None] = {}
+    entries: dict[uuid.UUID, TenantCompleteness] = {}
+    for tid, row in tenants.items():
+        above = row.path[:-SEGMENT]
+        if above not in deadlines:
+            deadlines[above] = deadline_of(nearest_window(setters, row.path), period, grace_days)
+        entries[tid] = _entry(row, due, owed, deadlines[above])
     _roll_up(entries, [f.code for f in due])
     as_of = now or dt.datetime.now(dt.UTC)
+    roots = {row.path: row for row in tenants.values() if row.path in paths}
     by_root: dict[str, list[TenantCompleteness]] = defaultdict(list)
-    roots = {tenants[tid].path: tenants[tid] for tid in tenants if tenants[tid].path in paths}
     for entry in entries.values():
-        for aid in ancestor_ids(entry.tenant.path)[:-1]:
-            above = tenants.get(aid)
-            if above is not None and above.path in roots:
-                by_root[above.path].append(entry)
+        up = tenants.get(entry.tenant.parent_id)  # type: ignore[arg-type]
+        while up is not None:
+            if up.path in roots:
+                by_root[up.path].append(entry)
+            up = tenants.get(up.parent_id)  # type: ignore[arg-type]
     return {
         path: Completeness(
             period=period,
@@ -194,13 +201,12 @@ def _entry(
 
 
 def _roll_up(entries: dict[uuid.UUID, TenantCompleteness], codes: list[str]) -> None:
-    """Add each tenant's own counts to every ancestor's subtree counts (those in the answer)."""
-    own = {tid: (e.own, dict(e.subtree_by_figure)) for tid, e in entries.items()}
-    for tid, (rates, by_figure) in own.items():
-        for aid in ancestor_ids(entries[tid].tenant.path)[:-1]:
-            above = entries.get(aid)
-            if above is None:
-                continue
-            above.subtree = above.subtree + rates
-            for code in codes:
-                above.subtree_by_figure[code] = above.subtree_by_figure[code] + by_figure[code]
+    """Make each tenant's subtree counts its own plus its children's subtrees' (deepest first, so a
+    child's subtree is whole before it is added to its parent's)."""
+    for entry in sorted(entries.values(), key=lambda e: -e.tenant.depth):
+        parent = entries.get(entry.tenant.parent_id)  # type: ignore[arg-type]
+        if parent is None:
+            continue
+        parent.subtree = parent.subtree + entry.subtree
+        for code in codes:
+            parent.subtree_by_figure[code] = parent.subtree_by_figure[code] + entry.subtree_by_figure[code]

@@ -346,3 +346,27 @@ def test_instants_straddle_the_deadlines() -> None:
         for last in window_days(period):
             assert any(m < day_end(last) <= m + dt.timedelta(seconds=1) for m in moments)
     assert len(set(itertools.chain.from_iterable(instants(p) for p in PERIODS))) > 20
+
+
+async def test_the_demo_seed_shows_missing_and_late_figures(sessionmaker) -> None:  # type: ignore[no-untyped-def]
+    # Given the tiny seed
+    from runxin.platform.seed import seed_database
+
+    summary = await seed_database(sessionmaker, scale="tiny", seed=7)
+    async with sessionmaker() as session:
+        as_system(session, "test")
+        city = (await session.execute(select(Tenant).where(Tenant.code == summary.city_code))).scalar_one()
+        terms = await completeness_of_terms(session, city.path)
+    # Then over the two terms some schools miss their call counts and some sent them late
+    states = [f.state for found in terms for e in found.descendants if e.tenant.kind == "SCHOOL" for f in e.figures]
+    assert FigureState.LATE in states and FigureState.MISSING in states
+    for found in terms:
+        rates = found.root.subtree
+        assert rates.required > 0 and rates.timeliness <= rates.completeness <= 1  # type: ignore[operator]
+        # And every county and school has the deadline of a window: its county's or the city's
+        assert all(e.deadline is not None for e in found.descendants)
+    assert any(found.root.subtree.timeliness < 1 for found in terms)  # type: ignore[operator]
+
+
+async def completeness_of_terms(session: Any, path: str) -> list[Any]:
+    return [(await completeness(session, [path], parse_period(term)))[path] for term in ("2025T1", "2025T2")]
