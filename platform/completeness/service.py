@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from runxin.platform.completeness.requirements import REQUIRED_FIGURES, RequiredFigure, due_for
 from runxin.platform.completeness.rules import Deadline, FigureState, Rates, aware, deadline_of, state_of
+from runxin.platform.db.replica import snapshot_time
 from runxin.platform.periods import Period
 from runxin.platform.reporting.windows import nearest_window, windows_over
 from runxin.platform.tree.models import Tenant
@@ -161,7 +162,8 @@ async def completeness(
             deadlines[above] = deadline_of(nearest_window(setters, row.path), period, grace_days)
         entries[tid] = _entry(row, due, owed, deadlines[above])
     _roll_up(entries, [f.code for f in due])
-    as_of = now or dt.datetime.now(dt.UTC)
+    # On a replica the answer is as fresh as its replayed data, not as the clock (db/replica.py).
+    as_of = now or snapshot_time(session) or dt.datetime.now(dt.UTC)
     roots = {row.path: row for row in tenants.values() if row.path in paths}
     by_root: dict[str, list[TenantCompleteness]] = defaultdict(list)
     for entry in entries.values():

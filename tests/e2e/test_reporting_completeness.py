@@ -250,3 +250,26 @@ async def test_every_county_of_a_list_in_a_fixed_number_of_statements(api, syste
     # And the four counties took the statements one did: the page, the tenants, the windows, one per figure
     assert many == few, f"{few} statements for one county, {many} for four"
     assert few == 6
+
+
+async def test_the_completeness_list_as_a_workbook(api, world) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+
+    tree, a2, b1 = world["tree"], world["a2"], world["b1"]
+    headers = {"Authorization": f"Bearer {api.token_for(tree.city)}"}
+    # When the city exports the term's completeness
+    response = await api.client.get(f"/exports/completeness.xlsx?tenant={tree.city.code}&period={PERIOD}", headers=headers)
+    assert response.status_code == 200, response.text
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=3, values_only=True)}
+    # Then the city and every tenant under it has a row, with who is late and who is missing what
+    assert list(rows) == [tree.city.code, *sorted(t.code for t in [*tree.counties, *tree.all_schools()])]
+    assert (rows[a2.code][6], rows[a2.code][13]) == (1, "心理援助热线接听情况")
+    assert (rows[b1.code][7], rows[b1.code][12], rows[b1.code][3]) == (1, "心理援助热线接听情况", dt.datetime(2026, 2, 28))
+    assert rows[tree.city.code][10] == pytest.approx(3 / 5)
+    # And a period is required, and must be one
+    missing = await api.client.get(f"/exports/completeness.xlsx?tenant={tree.city.code}", headers=headers)
+    bad = await api.client.get(f"/exports/completeness.xlsx?tenant={tree.city.code}&period=2025T9", headers=headers)
+    assert (missing.status_code, bad.status_code, bad.json()["errors"][0]["extensions"]["code"]) == (400, 400, "PERIOD_FORMAT")
