@@ -134,7 +134,9 @@ class DeadlineType:
 )
 class TenantCompletenessType:
     tenant: TenantNode
-    deadline: DeadlineType | None = strawberry.field(description="Null: no window applies and no grace is set, so nothing is late.")
+    deadline: DeadlineType | None = strawberry.field(
+        description="Null: no window applies and no grace is set, so nothing is late."
+    )
     figures: list[FigureStatusType] = strawberry.field(description="Every figure due for the period, NOT_REQUIRED included.")
     missing: list[str] = strawberry.field(description="Codes of the figures it owes that are not there.")
     late: list[str] = strawberry.field(description="Codes of the figures that arrived after the deadline.")
@@ -164,7 +166,9 @@ class ReportingCompletenessType:
     period_kind: str
     as_of: dt.datetime
     required_figures: list[RequiredFigureType] = strawberry.field(description="The figures due for a period of this kind.")
-    tenant: TenantCompletenessType = strawberry.field(description="The tenant asked for: its own figures and its subtree's rates.")
+    tenant: TenantCompletenessType = strawberry.field(
+        description="The tenant asked for: its own figures and its subtree's rates."
+    )
     by_figure: list[FigureRatesType] = strawberry.field(description="Each figure's rates over the whole subtree.")
     result: strawberry.Private[Completeness]
 
@@ -177,7 +181,9 @@ class ReportingCompletenessType:
             as_of=result.as_of,
             required_figures=[RequiredFigureType.of(f) for f in result.figures],
             tenant=TenantCompletenessType.of(result.root, period),
-            by_figure=[FigureRatesType(code=f.code, rates=RatesType.of(result.root.subtree_by_figure[f.code])) for f in result.figures],
+            by_figure=[
+                FigureRatesType(code=f.code, rates=RatesType.of(result.root.subtree_by_figure[f.code])) for f in result.figures
+            ],
             result=result,
         )
 
@@ -205,4 +211,6 @@ class ReportingCompletenessType:
             and (not only_gaps or e.has_gaps)
             and (bound is None or e.tenant.code > bound)
         ][: args.size + 1]
-        return make_connection(rows, args, key_of=lambda e: e.tenant.code, node_of=lambda e: TenantCompletenessType.of(e, self.period))
+        return make_connection(
+            rows, args, key_of=lambda e: e.tenant.code, node_of=lambda e: TenantCompletenessType.of(e, self.period)
+        )

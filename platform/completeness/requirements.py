@@ -153,9 +153,7 @@ REQUIRED_FIGURES: tuple[RequiredFigure, ...] = (
         period_kinds=("TERM",),
         record=HotlineCallCount,
         in_period=lambda p: HotlineCallCount.period == p.id,
-        owed_per=OwedPer(
-            Hotline, HotlineCallCount.hotline_id, owes=lambda p: (Hotline.status == "ACTIVE") & _existed_by_end(p)
-        ),
+        owed_per=OwedPer(Hotline, HotlineCallCount.hotline_id, owes=lambda p: (Hotline.status == "ACTIVE") & _existed_by_end(p)),
     ),
     RequiredFigure(
         code="CENTRE_ACTIVITY",
@@ -172,8 +170,10 @@ REQUIRED_FIGURES: tuple[RequiredFigure, ...] = (
         owed_per=OwedPer(
             CounsellingCentre,
             CentreActivity.centre_id,
-            owes=lambda p: (CounsellingCentre.status == "OPERATIONAL")
-            & or_(CounsellingCentre.opening_date.is_(None), CounsellingCentre.opening_date <= p.end),
+            owes=lambda p: (
+                (CounsellingCentre.status == "OPERATIONAL")
+                & or_(CounsellingCentre.opening_date.is_(None), CounsellingCentre.opening_date <= p.end)
+            ),
         ),
     ),
     RequiredFigure(

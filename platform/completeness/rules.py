@@ -136,5 +136,7 @@ _ONE = {
 def check_grace_days(value: int | None) -> int | None:
     """The grace days setting, or ValueError saying what to set."""
     if value is not None and not 0 <= value <= MAX_GRACE_DAYS:
-        raise ValueError(f"is {value}; set 0 to {MAX_GRACE_DAYS} days after a period's end, or leave it empty (never late without a window)")
+        raise ValueError(
+            f"is {value}; set 0 to {MAX_GRACE_DAYS} days after a period's end, or leave it empty (never late without a window)"
+        )
     return value

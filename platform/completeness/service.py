@@ -106,9 +106,7 @@ def figure_statement(figure: RequiredFigure, period: Period, where: ColumnElemen
     owner = figure.owed_per
     if owner is None:
         present = select(record.id).where(record.tenant_id == Tenant.id, in_period).correlate(Tenant).exists()
-        arrived = (
-            select(func.min(arrival)).where(record.tenant_id == Tenant.id, in_period).correlate(Tenant).scalar_subquery()
-        )
+        arrived = select(func.min(arrival)).where(record.tenant_id == Tenant.id, in_period).correlate(Tenant).scalar_subquery()
     else:
         owes = owner.owes(period)
         mine = and_(owner.model.tenant_id == Tenant.id, owes)

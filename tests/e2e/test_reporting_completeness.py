@@ -51,8 +51,18 @@ def codes(body: dict[str, Any]) -> list[str]:
     return [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
 
 
-async def ask(api, tenant, code: str, *, gaps: bool = False, kind: str | None = None, first: int = 20, after: str | None = None,
-              period: str = PERIOD, token: str | None = None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+async def ask(
+    api,
+    tenant,
+    code: str,
+    *,
+    gaps: bool = False,
+    kind: str | None = None,
+    first: int = 20,
+    after: str | None = None,
+    period: str = PERIOD,
+    token: str | None = None,
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     variables = {"code": code, "p": period, "gaps": gaps, "kind": kind, "first": first, "after": after}
     return await api.gql(COMPLETENESS, variables, **({"token": token} if token else {"as_": tenant}))
 
@@ -135,7 +145,12 @@ async def test_the_city_sees_which_figures_are_missing_and_which_came_late(api, 
     assert answer["tenant"]["deadline"] is None
     # And the rates: five figures owed (four hotlines, one centre), two on time, one late, two missing
     subtree = answer["tenant"]["subtree"]
-    assert {k: subtree[k] for k in ("required", "onTime", "late", "missing")} == {"required": 5, "onTime": 2, "late": 1, "missing": 2}
+    assert {k: subtree[k] for k in ("required", "onTime", "late", "missing")} == {
+        "required": 5,
+        "onTime": 2,
+        "late": 1,
+        "missing": 2,
+    }
     assert subtree["completeness"] == pytest.approx(3 / 5) and subtree["timeliness"] == pytest.approx(2 / 5)
     county = rows[county_a.code]["subtree"]
     assert (county["required"], county["onTime"], county["late"]) == (4, 2, 1)
@@ -154,7 +169,9 @@ async def test_gaps_kind_and_paging(api, world) -> None:  # type: ignore[no-unty
     # Pages of two, by code, until the end
     seen, after = [], None
     while True:
-        page = (await ask(api, tree.city, tree.city.code, first=2, after=after))["data"]["tenant"]["reportingCompleteness"]["descendants"]
+        page = (await ask(api, tree.city, tree.city.code, first=2, after=after))["data"]["tenant"]["reportingCompleteness"][
+            "descendants"
+        ]
         seen += [n["tenant"]["code"] for n in page["nodes"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
@@ -196,6 +213,7 @@ async def test_bad_periods_and_missing_scopes_are_refused(api, world) -> None:  
     for bad in ("2025T3", "2025-1", "1999"):
         body = await ask(api, tree.city, tree.city.code, period=bad)
         assert "PERIOD_FORMAT" in codes(body), body
+
     # A client needs reports:read
     def client(*scopes: str) -> str:
         return api.tokens.issue(subject="rx_app", tenant_id=tree.city.id, roles=[], scopes=list(scopes), client_id="rx_app")
@@ -205,7 +223,9 @@ async def test_bad_periods_and_missing_scopes_are_refused(api, world) -> None:  
     body = await ask(api, tree.city, tree.city.code, token=client("tenants:read", "reports:read"))
     assert "errors" not in body and body["data"]["tenant"]["reportingCompleteness"]["tenant"]["subtree"]["required"] == 5
     # A person without a reading role is refused too
-    body = await api.gql(COMPLETENESS, {"code": tree.city.code, "p": PERIOD, "gaps": False, "first": 5}, as_=tree.city, roles=("JANITOR",))
+    body = await api.gql(
+        COMPLETENESS, {"code": tree.city.code, "p": PERIOD, "gaps": False, "first": 5}, as_=tree.city, roles=("JANITOR",)
+    )
     assert "PERMISSION_DENIED" in codes(body)
 
 

@@ -68,6 +68,15 @@ def utc(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def judged(owed: bool, present: bool, arrived: dt.datetime | None, due: dt.datetime | None) -> tuple[str, dt.datetime | None]:
+    """A figure's (state, first arrival): not owed, owed and not there, or there on time or after `due`."""
+    if not owed:
+        return ("NOT_REQUIRED", None)
+    if not present:
+        return ("MISSING", None)
+    return ("LATE" if due is not None and utc(arrived) >= due else "PRESENT", arrived)  # type: ignore[arg-type]
+
+
 def oracle(raw: dict[str, list[Any]], tenants: list[Any], period_id: str, grace: int | None) -> dict[uuid.UUID, dict[str, Any]]:
     """tenant id -> {"deadline": last day or None, "states": {code: (state, arrived)}}."""
     period = parse_period(period_id)
@@ -81,17 +90,11 @@ def oracle(raw: dict[str, list[Any]], tenants: list[Any], period_id: str, grace:
         due = day_end(last) if last else None
         states: dict[str, tuple[str, dt.datetime | None]] = {}
 
-        def judge(code: str, owed: bool, present: bool, arrived: dt.datetime | None) -> None:
-            if not owed:
-                states[code] = ("NOT_REQUIRED", None)
-            elif not present:
-                states[code] = ("MISSING", None)
-            else:
-                states[code] = ("LATE" if due is not None and utc(arrived) >= due else "PRESENT", arrived)  # type: ignore[arg-type]
-
         if period.kind == "SCHOOL_YEAR":
             rows = [r for r in raw["enrolment"] if r.tenant_id == t.id and r.school_year == period.start.year]
-            judge("ENROLMENT", t.kind == "SCHOOL", bool(rows), min((utc(r.created_at) for r in rows), default=None))
+            states["ENROLMENT"] = judged(
+                t.kind == "SCHOOL", bool(rows), min((utc(r.created_at) for r in rows), default=None), due
+            )
         if period.kind == "TERM":
             for code, owners, link, rows_of in (
                 ("HOTLINE_CALLS", [h for h in raw["hotlines"] if h.tenant_id == t.id and h.status == "ACTIVE"
@@ -103,12 +106,14 @@ def oracle(raw: dict[str, list[Any]], tenants: list[Any], period_id: str, grace:
                 answered = {o.id: [r for r in rows_of if getattr(r, link) == o.id and r.period == period.id] for o in owners}
                 present = all(answered.values())
                 arrived = max((utc(r.created_at) for rs in answered.values() for r in rs), default=None)
-                judge(code, t.kind in kinds and bool(owners), present, arrived)
+                states[code] = judged(t.kind in kinds and bool(owners), present, arrived, due)
         if period.kind == "YEAR":
             teachers = [s for s in raw["staff"] if s.tenant_id == t.id and s.active and s.kind in ("FULL_TIME", "PART_TIME")
                         and (s.employed_since is None or s.employed_since <= period.end)]  # fmt: skip
             rows = [a for a in raw["attendance"] if a.tenant_id == t.id and a.credit_year == period.start.year]
-            judge("TRAINING_CREDITS", bool(teachers), bool(rows), min((utc(r.created_at) for r in rows), default=None))
+            states["TRAINING_CREDITS"] = judged(
+                bool(teachers), bool(rows), min((utc(r.created_at) for r in rows), default=None), due
+            )
         result[t.id] = {"deadline": last, "states": states}
     # Rates: counts over the tenant's own figures, and over its subtree's.
     for tid, entry in result.items():
@@ -145,12 +150,22 @@ def plans(draw: Any) -> dict[str, Any]:
     plan: dict[str, Any] = {"grace": draw(st.sampled_from((None, 0, 30)), label="grace days")}
     plan["windows"] = [(b, p, draw(st.sampled_from(window_days(p)))) for p in PERIODS for b in bureaus if draw(st.booleans())]
     plan["hotlines"] = [
-        (t, draw(st.sampled_from(("ACTIVE", "ACTIVE", "SUSPENDED"))), draw(st.sampled_from(instants("2025T1") + instants("2025T2"))))
+        (
+            t,
+            draw(st.sampled_from(("ACTIVE", "ACTIVE", "SUSPENDED"))),
+            draw(st.sampled_from(instants("2025T1") + instants("2025T2"))),
+        )
         for t in (*counties, *schools)
         for _ in range(draw(st.integers(0, 2)))
     ]
     plan["centres"] = [
-        (t, status, None if status != "OPERATIONAL" else draw(st.sampled_from((dt.date(2021, 3, 1), dt.date(2026, 1, 31), dt.date(2026, 2, 1)))))
+        (
+            t,
+            status,
+            None
+            if status != "OPERATIONAL"
+            else draw(st.sampled_from((dt.date(2021, 3, 1), dt.date(2026, 1, 31), dt.date(2026, 2, 1)))),
+        )
         for t in counties
         if draw(st.booleans())
         for status in [draw(st.sampled_from(("OPERATIONAL", "OPERATIONAL", "UNDER_CONSTRUCTION")))]
@@ -188,7 +203,11 @@ async def stamp(session: Any, model: type, row_id: uuid.UUID, **moments: dt.date
 async def write(session: Any, tree: Tree, plan: dict[str, Any]) -> None:
     ts = tenants_of(tree)
     for b, period, closes in plan["windows"]:
-        session.add(ReportingWindow(tenant_id=ts[b].id, root_id=tree.city.id, period=period, opens_on=closes - dt.timedelta(days=60), closes_on=closes))
+        session.add(
+            ReportingWindow(
+                tenant_id=ts[b].id, root_id=tree.city.id, period=period, opens_on=closes - dt.timedelta(days=60), closes_on=closes
+            )
+        )
     hotlines = []
     for i, (t, status, created) in enumerate(plan["hotlines"]):
         row = Hotline(tenant_id=ts[t].id, root_id=tree.city.id, number=f"0791-86{i:06d}", always_open=True, status=status,
@@ -240,7 +259,13 @@ async def write(session: Any, tree: Tree, plan: dict[str, Any]) -> None:
 
 
 def principal_for(tenant: Tenant) -> Principal:
-    return Principal(subject=f"user@{tenant.code}", tenant_id=tenant.id, tenant_path=tenant.path, tenant_kind=tenant.kind, roles=frozenset({"ADMIN"}))
+    return Principal(
+        subject=f"user@{tenant.code}",
+        tenant_id=tenant.id,
+        tenant_path=tenant.path,
+        tenant_kind=tenant.kind,
+        roles=frozenset({"ADMIN"}),
+    )
 
 
 def compare(answer: Any, want: dict[uuid.UUID, dict[str, Any]], tenants: dict[uuid.UUID, Tenant], where: str) -> None:
@@ -259,7 +284,12 @@ def compare(answer: Any, want: dict[uuid.UUID, dict[str, Any]], tenants: dict[uu
     assert [e.tenant.code for e in answer.descendants] == [t.code for t in under], f"{where}: descendants"
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], database=None)
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
 @given(plan=plans())
 async def test_states_and_rates_match_the_oracle(system_session, sessionmaker, plan) -> None:  # type: ignore[no-untyped-def]
     # Given a fresh tree and a random sequence of writes at random instants
@@ -274,10 +304,12 @@ async def test_states_and_rates_match_the_oracle(system_session, sessionmaker, p
         # When every tenant of the tree is asked for in one batch (nested subtrees included)
         async with sessionmaker() as session:
             as_system(session, "completeness oracle: reads")
-            found = await completeness(session, [t.path for t in tenants.values()], parse_period(period), grace_days=plan["grace"])
+            found = await completeness(
+                session, [t.path for t in tenants.values()], parse_period(period), grace_days=plan["grace"]
+            )
         # Then each subtree's answer is the oracle's
         assert set(found) == {t.path for t in tenants.values()}
-        for path, answer in found.items():
+        for answer in found.values():
             compare(answer, want, tenants, f"{period} as system, root {answer.root.tenant.code}")
         # And a county's own principal gets the same for its subtree
         county = tree.counties[0]
@@ -297,7 +329,9 @@ async def test_a_school_sees_only_its_own_subtree(system_session, sessionmaker) 
         system_session.add(hotline)
         await system_session.flush()
         if i == 0:
-            system_session.add(HotlineCallCount(tenant_id=school.id, root_id=tree.city.id, hotline_id=hotline.id, period="2025T1", calls=3))
+            system_session.add(
+                HotlineCallCount(tenant_id=school.id, root_id=tree.city.id, hotline_id=hotline.id, period="2025T1", calls=3)
+            )
     await system_session.commit()
     # When the second school asks for its own subtree, and for its county's (which it sees by name only)
     async with sessionmaker() as session:
@@ -305,7 +339,10 @@ async def test_a_school_sees_only_its_own_subtree(system_session, sessionmaker) 
         found = await completeness(session, [second.path, tree.counties[0].path], parse_period("2025T1"))
     # Then it gets its own figure
     answer = found[second.path]
-    assert [(f.code, f.state) for f in answer.root.figures] == [("HOTLINE_CALLS", FigureState.MISSING), ("CENTRE_ACTIVITY", FigureState.NOT_REQUIRED)]
+    assert [(f.code, f.state) for f in answer.root.figures] == [
+        ("HOTLINE_CALLS", FigureState.MISSING),
+        ("CENTRE_ACTIVITY", FigureState.NOT_REQUIRED),
+    ]
     assert answer.descendants == []
     # And over the county it sees by name only, nothing of its sibling: the rates there would look
     # complete and be wrong, which is why the API refuses an ancestor's subtree (ANCESTOR_SUBTREE)

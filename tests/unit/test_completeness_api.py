@@ -24,7 +24,9 @@ def schema(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
 def test_completeness_is_an_oversight_read(schema) -> None:  # type: ignore[no-untyped-def]
     assert is_oversight_read(schema, QUERY, None)
     # ... but not when it reaches for staff on the way
-    assert not is_oversight_read(schema, QUERY.replace("tenant { code }", "tenant { code staff(first: 1) { nodes { name } } }"), None)
+    assert not is_oversight_read(
+        schema, QUERY.replace("tenant { code }", "tenant { code staff(first: 1) { nodes { name } } }"), None
+    )
 
 
 def test_the_field_is_read_with_the_reports_scope(schema) -> None:  # type: ignore[no-untyped-def]

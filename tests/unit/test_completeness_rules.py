@@ -55,7 +55,10 @@ def test_late_is_after_midnight_china_time_at_the_end_of_the_closing_day() -> No
 
 def test_partly_answered_figures_are_missing_not_late() -> None:
     # Two hotlines owe counts and one answered late: the figure is not there, so MISSING, not LATE.
-    assert state_of(owed=True, present=False, arrived_at=utc(2026, 3, 1), deadline=deadline_of(WINDOW, T1, None)) is FigureState.MISSING
+    assert (
+        state_of(owed=True, present=False, arrived_at=utc(2026, 3, 1), deadline=deadline_of(WINDOW, T1, None))
+        is FigureState.MISSING
+    )
 
 
 def test_without_a_window_nothing_is_late_unless_a_grace_is_set() -> None:
@@ -132,7 +135,12 @@ def test_every_figure_is_due_for_some_kind_of_period_and_names_its_source() -> N
         assert figure.label and figure.label_zh
     due = {kind: [f.code for f in due_for(parse_period(pid))] for kind, pid in
            (("YEAR", "2025"), ("MONTH", "202503"), ("TERM", "2025T1"), ("SCHOOL_YEAR", "2025SY"))}  # fmt: skip
-    assert due == {"YEAR": ["TRAINING_CREDITS"], "MONTH": [], "TERM": ["HOTLINE_CALLS", "CENTRE_ACTIVITY"], "SCHOOL_YEAR": ["ENROLMENT"]}
+    assert due == {
+        "YEAR": ["TRAINING_CREDITS"],
+        "MONTH": [],
+        "TERM": ["HOTLINE_CALLS", "CENTRE_ACTIVITY"],
+        "SCHOOL_YEAR": ["ENROLMENT"],
+    }
 
 
 def test_every_period_keyed_record_the_chain_locks_is_a_required_figure() -> None:

@@ -53,7 +53,9 @@ def test_figures_arrive_on_time_late_or_never(scale: str) -> None:
         if kinds[row["tenant_id"]] != "SCHOOL":
             continue
         last = due[row["tenant_id"], row["period"]]
-        states["late" if row["created_at"] >= dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CST) else "on time"] += 1
+        states[
+            "late" if row["created_at"] >= dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CST) else "on time"
+        ] += 1
         assert row["updated_at"] >= row["created_at"]
     # And some are missing: an active school hotline without counts for a term
     active = {h["id"]: h for h in data.rows[Hotline] if h["status"] == "ACTIVE" and kinds[h["tenant_id"]] == "SCHOOL"}
