@@ -192,7 +192,9 @@ class Settings:
             delivery_allowed_networks=tuple(str(read("RUNXIN_DELIVERY_ALLOWED_NETWORKS", str, "")).replace(",", " ").split()),
             metrics_token=read("RUNXIN_METRICS_TOKEN", str, ""),
             worker_metrics_address=read("RUNXIN_WORKER_METRICS_ADDRESS", str, ""),
-            completeness_grace_days=_optional_int("RUNXIN_COMPLETENESS_GRACE_DAYS", str(read("RUNXIN_COMPLETENESS_GRACE_DAYS", str, ""))),
+            completeness_grace_days=_optional_int(
+                "RUNXIN_COMPLETENESS_GRACE_DAYS", str(read("RUNXIN_COMPLETENESS_GRACE_DAYS", str, ""))
+            ),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]

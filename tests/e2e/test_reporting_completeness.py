@@ -293,3 +293,34 @@ async def test_the_completeness_list_as_a_workbook(api, world) -> None:  # type:
     missing = await api.client.get(f"/exports/completeness.xlsx?tenant={tree.city.code}", headers=headers)
     bad = await api.client.get(f"/exports/completeness.xlsx?tenant={tree.city.code}&period=2025T9", headers=headers)
     assert (missing.status_code, bad.status_code, bad.json()["errors"][0]["extensions"]["code"]) == (400, 400, "PERIOD_FORMAT")
+
+
+async def test_without_a_window_the_deployments_grace_sets_the_deadline(api, settings, system_session) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from runxin.graphql.app import create_app
+    from tests.e2e.conftest import Api
+
+    # Given a county whose two schools sent their counts on 5 and 11 February, and no window anywhere
+    tree = await make_tree(system_session, city_code="361100", counties=1, schools_per_county=2)
+    county, (early, later) = tree.counties[0], tree.all_schools()
+    for school, at in ((early, cst(2026, 2, 5)), (later, cst(2026, 2, 11))):
+        hotline = Hotline(tenant_id=school.id, root_id=tree.city.id, number="0797-8123456", always_open=True, status="ACTIVE",
+                          created_at=dt.datetime(2025, 9, 1, tzinfo=dt.UTC))  # fmt: skip
+        system_session.add(hotline)
+        await system_session.flush()
+        system_session.add(HotlineCallCount(tenant_id=school.id, root_id=tree.city.id, hotline_id=hotline.id, period=PERIOD, calls=5,
+                                            created_at=at, updated_at=at))  # fmt: skip
+    await system_session.commit()
+    # When the deployment sets no grace, nothing is late
+    plain = by_code((await ask(api, county, county.code))["data"]["tenant"]["reportingCompleteness"]["descendants"])
+    assert [(plain[s.code]["late"], plain[s.code]["deadline"]) for s in (early, later)] == [([], None), ([], None)]
+    # And with ten days of grace after the term's end (31 January), the one of 11 February is late
+    app = create_app(settings.replace(completeness_grace_days=10))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://runxin.test") as client:
+            graced = Api(client=client, tokens=api.tokens, app=app)
+            rows = by_code((await ask(graced, county, county.code))["data"]["tenant"]["reportingCompleteness"]["descendants"])
+    assert [rows[s.code]["late"] for s in (early, later)] == [[], ["HOTLINE_CALLS"]]
+    assert (rows[later.code]["deadline"]["lastDay"], rows[later.code]["deadline"]["rule"]) == ("2026-02-10", "GRACE")
+    assert rows[later.code]["deadline"]["window"] is None

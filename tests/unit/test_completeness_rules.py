@@ -161,3 +161,17 @@ def test_a_malformed_entry_is_refused_when_the_registry_is_built() -> None:
     ):
         with pytest.raises(ValueError, match=message):
             RequiredFigure(**(good | change))
+
+
+def test_the_grace_setting_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from runxin.platform.config import Settings
+    from runxin.platform.errors import ConfigurationError
+
+    monkeypatch.delenv("RUNXIN_COMPLETENESS_GRACE_DAYS", raising=False)
+    assert Settings.from_env(env_file=None, data_dir=tmp_path).completeness_grace_days is None
+    monkeypatch.setenv("RUNXIN_COMPLETENESS_GRACE_DAYS", "30")
+    assert Settings.from_env(env_file=None, data_dir=tmp_path).completeness_grace_days == 30
+    for bad, says in (("thirty", "whole number"), ("400", "0 to 366")):
+        monkeypatch.setenv("RUNXIN_COMPLETENESS_GRACE_DAYS", bad)
+        with pytest.raises(ConfigurationError, match=says):
+            Settings.from_env(env_file=None, data_dir=tmp_path)
