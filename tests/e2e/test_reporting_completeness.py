@@ -317,10 +317,10 @@ async def test_without_a_window_the_deployments_grace_sets_the_deadline(api, set
     assert [(plain[s.code]["late"], plain[s.code]["deadline"]) for s in (early, later)] == [([], None), ([], None)]
     # And with ten days of grace after the term's end (31 January), the one of 11 February is late
     app = create_app(settings.replace(completeness_grace_days=10))
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://runxin.test") as client:
-            graced = Api(client=client, tokens=api.tokens, app=app)
-            rows = by_code((await ask(graced, county, county.code))["data"]["tenant"]["reportingCompleteness"]["descendants"])
+    transport = httpx.ASGITransport(app=app)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url="http://runxin.test") as client:
+        graced = Api(client=client, tokens=api.tokens, app=app)
+        rows = by_code((await ask(graced, county, county.code))["data"]["tenant"]["reportingCompleteness"]["descendants"])
     assert [rows[s.code]["late"] for s in (early, later)] == [[], ["HOTLINE_CALLS"]]
     assert (rows[later.code]["deadline"]["lastDay"], rows[later.code]["deadline"]["rule"]) == ("2026-02-10", "GRACE")
     assert rows[later.code]["deadline"]["window"] is None
