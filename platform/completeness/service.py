@@ -135,7 +135,9 @@ async def completeness(
 ) -> dict[str, Completeness]:
     """The completeness of each subtree (keyed by its root's path) for `period`.
 
-    A root the session cannot see is left out of the answer.
+    A root the session cannot see is left out of the answer. One it sees by name only (an ancestor
+    of a principal's tenant) comes back over the part of its subtree the session sees: the caller
+    refuses such a root rather than show figures that look complete and are not.
     """
     paths = list(dict.fromkeys(root_paths))
     due = due_for(period, figures)
