@@ -1,6 +1,6 @@
 """The file routes: lists as .xlsx, the import templates, and (graphql/printing.py) the period report.
 
-    GET /exports/{list}.xlsx?tenant=CODE[&year=2025]   Authorization: Bearer <token>
+    GET /exports/{list}.xlsx?tenant=CODE[&year=2025][&period=2025T1]   Authorization: Bearer <token>
     GET /exports/templates/{kind}.xlsx                  (no data, no token needed)
 
 Each list is GraphQL documents run as the caller (graphql/documents.py), page by page, then written
@@ -236,7 +236,53 @@ async def training_list(runner: Runner, tenant: dict[str, Any], params: dict[str
     return [Sheet("培训参训记录", columns, rows)]
 
 
+# --- reporting completeness: who is missing which figures for a period, and who was late ---
+
+COMPLETENESS = f"""
+query Completeness($code: String!, $period: String!, $first: Int, $after: String) {{
+  tenant(code: $code) {{ reportingCompleteness(period: $period) {{
+    requiredFigures {{ code labelZh }}
+    tenant {{ ...entry }}
+    descendants(first: $first, after: $after) {{ {PAGE_INFO} nodes {{ ...entry }} }}
+  }} }}
+}}
+fragment entry on TenantCompleteness {{
+  tenant {{ code name kind }} deadline {{ lastDay }} missing late
+  own {{ required onTime late missing completeness timeliness }} subtree {{ completeness timeliness }}
+}}
+"""
+KIND_ZH = {"CITY": "市", "COUNTY": "县（市、区）", "SCHOOL": "学校", "PROVINCE": "省"}
+
+
+async def completeness_list(runner: Runner, tenant: dict[str, Any], params: dict[str, Any]) -> list[Sheet]:
+    period = params.get("period")
+    if not period:
+        raise DocumentFailed(400, "BAD_REQUEST", "Say which period: &period=2025T1 (a term), 2025SY (a school year) or 2025.")
+    columns = (Column("unit_code", "单位代码", CODE), UNIT_NAME, Column("kind", "单位类型", TEXT),
+               Column("last_day", "截止日期", DATE), Column("required", "应报项数", INT), Column("on_time", "按时报送", INT),
+               Column("late", "逾期报送", INT), Column("missing", "未报送", INT), Column("completeness", "完整率", DECIMAL),
+               Column("timeliness", "及时率", DECIMAL), Column("subtree_completeness", "含下级完整率", DECIMAL),
+               Column("subtree_timeliness", "含下级及时率", DECIMAL), Column("missing_figures", "未报送项目", TEXT, width=30),
+               Column("late_figures", "逾期报送项目", TEXT, width=30))  # fmt: skip
+    variables = {"code": tenant["code"], "period": period}
+    first = (await runner.data(COMPLETENESS, {**variables, "first": 1}))["tenant"]["reportingCompleteness"]
+    labels = {f["code"]: f["labelZh"] for f in first["requiredFigures"]}
+
+    def row(e: dict[str, Any]) -> list[Any]:
+        unit, own, deadline = e["tenant"], e["own"], e["deadline"] or {}
+        return [unit["code"], unit["name"], KIND_ZH.get(unit["kind"], unit["kind"]), _date(deadline.get("lastDay")),
+                own["required"], own["onTime"], own["late"], own["missing"], own["completeness"], own["timeliness"],
+                e["subtree"]["completeness"], e["subtree"]["timeliness"], "、".join(labels[c] for c in e["missing"]),
+                "、".join(labels[c] for c in e["late"])]  # fmt: skip
+
+    rows = [row(first["tenant"])]
+    async for node in runner.pages(COMPLETENESS, variables, lambda d: d["tenant"]["reportingCompleteness"]["descendants"]):
+        rows.append(row(node))
+    return [Sheet(f"填报完整性（{period}）", columns, rows)]
+
+
 LISTS: dict[str, Builder] = {
+    "completeness": completeness_list,
     "gaps": gaps_list,
     "schools": schools_list,
     "staff": staff_list,
@@ -289,7 +335,7 @@ async def export_list(request: Request) -> Response:
         tenant = (await runner.data(TENANT, {"code": code}))["tenant"]
         if tenant is None:
             return _error(404, "NOT_FOUND", f"No tenant {code!r} in your part of the tree.")
-        params = {"year": int(year) if year else current_school_year(dt.date.today())}
+        params = {"year": int(year) if year else current_school_year(dt.date.today()), "period": request.query_params.get("period")}
         sheets = await builder(runner, tenant, params)
     except DocumentFailed as exc:
         return exc.response()

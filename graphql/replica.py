@@ -45,6 +45,17 @@ OVERSIGHT_TYPES = frozenset(
         "ReportEdge",
         "ReportSnapshot",
         "ChildBehind",
+        # reporting completeness (graphql/completeness): figures' states and rates, no personal data
+        "ReportingCompleteness",
+        "RequiredFigure",
+        "TenantCompleteness",
+        "TenantCompletenessConnection",
+        "TenantCompletenessEdge",
+        "FigureStatus",
+        "FigureRates",
+        "CompletenessRates",
+        "ReportingDeadline",
+        "ReportingWindow",
     }
 )
 

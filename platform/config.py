@@ -90,6 +90,9 @@ class Settings:
     # off in production), and where `runxin worker` serves its own (host:port; empty: not served).
     metrics_token: str = ""
     worker_metrics_address: str = ""
+    # Reporting completeness: days after a period's end that its figures are on time where no entry
+    # window applies (None: never late without a window; platform/completeness/rules.py).
+    completeness_grace_days: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -189,6 +192,9 @@ class Settings:
             delivery_allowed_networks=tuple(str(read("RUNXIN_DELIVERY_ALLOWED_NETWORKS", str, "")).replace(",", " ").split()),
             metrics_token=read("RUNXIN_METRICS_TOKEN", str, ""),
             worker_metrics_address=read("RUNXIN_WORKER_METRICS_ADDRESS", str, ""),
+            completeness_grace_days=_optional_int(
+                "RUNXIN_COMPLETENESS_GRACE_DAYS", str(read("RUNXIN_COMPLETENESS_GRACE_DAYS", str, ""))
+            ),
         )
         values.update(overrides)
         settings = cls(**values)  # type: ignore[arg-type]
@@ -261,6 +267,12 @@ class Settings:
         if any(not 2000 <= year <= 2100 for year in self.rollup_years):
             raise ConfigurationError("RUNXIN_ROLLUP_YEARS lists years from 2000 to 2100, e.g. 2025,2026 (or leave it empty).")
         _validate_redis(self.redis_url, self.redis_prefix)
+        from runxin.platform.completeness.rules import check_grace_days
+
+        try:
+            check_grace_days(self.completeness_grace_days)
+        except ValueError as exc:
+            raise ConfigurationError(f"RUNXIN_COMPLETENESS_GRACE_DAYS {exc}.") from exc
         from runxin.platform.delivery.ssrf import parse_networks
 
         try:
@@ -293,6 +305,16 @@ def _years(value: str) -> tuple[int, ...]:
         return tuple(sorted({int(part) for part in value.replace(",", " ").split()}))
     except ValueError as exc:
         raise ConfigurationError(f"RUNXIN_ROLLUP_YEARS {value!r} is invalid: list years, e.g. 2025,2026.") from exc
+
+
+def _optional_int(key: str, value: str) -> int | None:
+    """An integer setting that may be left empty (None)."""
+    if not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigurationError(f"{key} {value!r} is invalid: set a whole number of days, or leave it empty.") from exc
 
 
 def _bool(value: str | bool) -> bool:

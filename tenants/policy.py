@@ -51,7 +51,7 @@ RESOURCES = (
     "training",
     "targets",
     "indicators",
-    "reports",
+    "reports",  # reports, entry windows, late reports and reporting completeness (Tenant.reportingCompleteness)
     "deliveries",
 )
 PERSONAL_SCOPE = "staff.personal:read"

@@ -7,7 +7,7 @@ own module, so this file stays a table of contents.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -38,7 +38,12 @@ from runxin.graphql.training.types import CreditSummary, TrainingProgrammeNode, 
 from runxin.platform.tree.models import TenantKind
 from runxin.platform.tree.paths import ancestor_ids
 
+if TYPE_CHECKING:
+    from runxin.graphql.completeness.types import ReportingCompletenessType
+
 TenantKindEnum = enum_of("TenantKind", TenantKind)
+# Lazy: the completeness types name Tenant and TenantKind, which this module makes.
+ReportingCompletenessRef = Annotated["ReportingCompletenessType", strawberry.lazy("runxin.graphql.completeness.types")]
 
 
 @strawberry.type(name="Tenant", description="A city, county or school bureau: a node of the tenant tree.")
@@ -239,3 +244,16 @@ class TenantNode(Node):
         from runxin.graphql.reporting.queries import late_reports_of
 
         return await late_reports_of(info, self, period, first, after)
+
+    # --- reporting completeness (graphql/completeness) ---
+
+    @strawberry.field(
+        description="Completeness and timeliness of this tenant's and its subtree's reporting for a period: which required "
+        "figures each tenant owes, which are missing and which came late (by its entry window's deadline), with the rates. "
+        "Refused for a tenant above yours.",
+        permission_classes=[can_read("reports")],
+    )
+    async def reporting_completeness(self, info: Info, period: str) -> ReportingCompletenessRef:
+        from runxin.graphql.completeness.queries import reporting_completeness_of
+
+        return await reporting_completeness_of(info, self, period)

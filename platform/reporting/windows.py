@@ -180,3 +180,20 @@ async def late_reports(
         statement = statement.where(Tenant.code > after_code)
     rows = await session.execute(statement.order_by(Tenant.code).limit(limit))
     return [ReportStatus.of(row.id, period, row, window=setters[row.window_index].window, tenant=row) for row in rows]
+
+
+async def windows_over(session: AsyncSession, paths: Iterable[str], period: str) -> list[SetWindow]:
+    """Every window of `period` that can govern a tenant of the subtrees at `paths`: those set above
+    them or anywhere in them (one system statement, as for late_reports)."""
+    paths = list(dict.fromkeys(paths))
+    if not paths:
+        return []
+    above = {a for path in paths for a in ancestor_ids(path)}
+    inside = or_(*(and_(Tenant.path > path, Tenant.path < upper_bound(path)) for path in paths))
+    return await _windows(session, period, or_(ReportingWindow.tenant_id.in_(above), inside))
+
+
+def nearest_window(setters: Iterable[SetWindow], path: str) -> Window | None:
+    """The window that applies to the tenant at `path`: the one set by its nearest strict ancestor."""
+    governing = [w for w in setters if path != w.path and path.startswith(w.path)]
+    return max(governing, key=lambda w: w.depth).window if governing else None

@@ -18,6 +18,7 @@ from typing import Any
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.db.base import Base, Timestamped
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
+from runxin.platform.reporting.models import ReportingWindow
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
@@ -25,8 +26,9 @@ from runxin.platform.targets.models import Target
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
 from runxin.platform.tree.models import Tenant, TenantParentLink
 
-# Every row's created_at / updated_at, and the base of the id timestamps: a fixed instant keeps
-# two seeds byte-identical (the start of the 2025-2026 school year).
+# Every row's created_at / updated_at (but the period figures', which seed/reporting.py dates as they
+# arrived), and the base of the id timestamps: a fixed instant keeps two seeds byte-identical (the
+# start of the 2025-2026 school year).
 BASE_TIME = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
 # When the seeded tree took its shape (TenantParentLink.valid_from).
 TREE_VALID_FROM = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
@@ -47,6 +49,7 @@ WRITE_ORDER: tuple[type[Base], ...] = (
     TrainingSession,
     TrainingAttendance,
     Target,
+    ReportingWindow,  # entry windows of the reporting periods (seed/reporting.py)
 )
 
 _TIMESTAMPED = frozenset(m for m in WRITE_ORDER if issubclass(m, Timestamped))

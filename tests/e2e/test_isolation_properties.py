@@ -27,7 +27,11 @@ scoping code:
 - the target in force at a tenant and its progress (status, trend, history, the children
   behind) follow CASCADE_RULE and PROGRESS_RULE as written; the current figures are the
   engine's, read with a system session, as for `Tenant.indicators`;
-- counts are recomputed from the generated rows.
+- counts are recomputed from the generated rows;
+- reporting completeness (which required figures each tenant of a subtree owes for a period, which
+  are missing and which came late) is recomputed from the rows and their arrival times, by the
+  rules as platform/completeness/rules.py's docstring states them; a principal sees it for its own
+  tenant and every tenant under it, in full, and is refused over an ancestor's subtree.
 
 Two things are checked on every answer: a generic walk (every object id and tenant code in the
 answer is one the principal may see; masked staff fields are masked exactly when the oracle
@@ -119,6 +123,7 @@ TENANT_FIELD_RESOURCE = {
     "schoolProfile": "schools", "enrolment": "schools", "trainingProgrammes": "training", "trainingSessions": "training",
     "creditSummary": "training", "indicators": "indicators", "gaps": "indicators", "targets": "targets",
     "targetProgress": "targets", "report": "reports", "childReports": "reports", "lateReports": "reports",
+    "reportingCompleteness": "reports",
 }  # fmt: skip
 # ... and per node type, for node(id:) (a type without the scope resolves to null).
 NODE_RESOURCE = {
@@ -143,14 +148,14 @@ PRODUCED_NODE_TYPES = {"AuditEvent"}
 EXACT_TENANT_FIELDS = {
     "id", "code", "name", "kind", "depth", "parent", "ancestors", "children", "staffCounts", "schoolProfile",
     "enrolment", "creditSummary", "indicators", "gaps", "disclosurePolicy", "targetProgress", "report", "childReports",
-    "lateReports",
+    "lateReports", "reportingCompleteness",
 }  # fmt: skip
 AGGREGATE_FIELDS = {"staffCounts", "creditSummary", "indicators"}
 # Fields whose oracle has many cases (report states and approval states, windows open or closed,
 # snapshots, cascading targets and their progress) are drawn more often, so that a run reaches them.
-FIELD_WEIGHT = {"report": 3, "childReports": 3, "lateReports": 3, "targetProgress": 3}
+FIELD_WEIGHT = {"report": 3, "childReports": 3, "lateReports": 3, "targetProgress": 3, "reportingCompleteness": 3}
 # Fields over a tenant's whole subtree, refused on an ancestor (ANCESTOR_SUBTREE) like the aggregates.
-SUBTREE_FIELDS = AGGREGATE_FIELDS | {"targetProgress", "childReports", "lateReports"}
+SUBTREE_FIELDS = AGGREGATE_FIELDS | {"targetProgress", "childReports", "lateReports", "reportingCompleteness"}
 
 YEARS = (2024, 2025)
 PERIODS = ("2025T1", "2025T2")
@@ -177,10 +182,10 @@ NODE_MODELS: dict[str, type] = {
     "DeliveryEndpoint": DeliveryEndpoint,
 }
 # Every table a world writes, parents first: the seed's tables, then the reporting chain's and the deliveries'.
-MODELS: tuple[type, ...] = (
+MODELS: tuple[type, ...] = tuple(dict.fromkeys((  # the seed may write windows too: each table once
     *WRITE_ORDER, ReportingWindow, Report, ReportEvent, AggregateSnapshot, DeliveryEndpoint, Delivery, DeliveryAttempt,
-    *((StudentFile,) if StudentFile not in WRITE_ORDER else ()),
-)  # fmt: skip
+    StudentFile,
+)))  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
 # Random worlds
@@ -440,6 +445,7 @@ def worlds(draw: Any) -> World:
                     )  # fmt: skip
     reporting_chain(draw, world)
     deliveries(draw, world)
+    arrivals(draw, world)
     return world
 
 
@@ -1041,6 +1047,137 @@ def check_report(ctx: Ctx, t: Node, period: str, got: dict[str, Any]) -> None:
                 check_figure(ctx, f"{where} change {r['indicator']} current", c["current"], now)
 
 
+
+# --- reporting completeness: platform/completeness's rules, restated ------------------------------
+
+# Periods a completeness query asks for: the terms of the windows, and a school year and a calendar
+# year (enrolment and training are due for those; no window is set for them, so nothing is late).
+COMPLETENESS_PERIODS = (*REPORT_PERIODS, "2025SY", "2025", "202603")
+# When the figures arrived and the hotlines were recorded: around today, as the windows are.
+ARRIVALS = {"long ago": -60, "recently": -10, "yesterday": -1}
+HOTLINE_SINCE = {"before the terms": dt.datetime(2025, 6, 1, tzinfo=dt.UTC), "yesterday": None}
+# "Due for" from the registry's documentation: which figures a period of each kind asks for, by whom.
+DUE = {"TERM": ("HOTLINE_CALLS", "CENTRE_ACTIVITY"), "SCHOOL_YEAR": ("ENROLMENT",), "YEAR": ("TRAINING_CREDITS",), "MONTH": ()}
+BUREAU_CLOCK = dt.timezone(dt.timedelta(hours=8))
+SPANS = {"2025T1": (dt.date(2025, 9, 1), dt.date(2026, 1, 31)), "2025T2": (dt.date(2026, 2, 1), dt.date(2026, 7, 31)),
+         "2024T2": (dt.date(2025, 2, 1), dt.date(2025, 7, 31)), "2025SY": (dt.date(2025, 9, 1), dt.date(2026, 8, 31)),
+         "2025": (dt.date(2025, 1, 1), dt.date(2025, 12, 31)), "202603": (dt.date(2026, 3, 1), dt.date(2026, 3, 31))}  # fmt: skip
+KIND_OF = {"2025T1": "TERM", "2025T2": "TERM", "2024T2": "TERM", "2025SY": "SCHOOL_YEAR", "2025": "YEAR", "202603": "MONTH"}
+
+
+def arrivals(draw: Any, world: World) -> None:
+    """When each period-keyed record first arrived (and was last corrected), and when each hotline was recorded."""
+    noon = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
+    for model in (HotlineCallCount, CentreActivity, SchoolEnrolment, TrainingAttendance):
+        for row in world.rows[model]:
+            first = noon + dt.timedelta(days=ARRIVALS[draw(st.sampled_from(sorted(ARRIVALS)), label="arrived")])
+            corrected = draw(st.booleans(), label="corrected since")
+            row["created_at"], row["updated_at"] = first, noon if corrected else first
+    for row in world.rows[Hotline]:
+        since = HOTLINE_SINCE[draw(st.sampled_from(sorted(HOTLINE_SINCE)), label="hotline recorded")]
+        row["created_at"] = row["updated_at"] = since or noon - dt.timedelta(days=1)
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    """Midnight after `day` on the bureaus' clock (UTC+8): the first instant that is late."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), BUREAU_CLOCK)
+
+
+def figure_states(world: World, t: Node, period: str) -> dict[str, tuple[str, dt.datetime | None]]:
+    """Each figure due for `period`: (state, first arrival) for tenant `t`, from the rows."""
+    start, end = SPANS[period]
+    window = window_of(world, t, period)
+    due = end_of(window["closes_on"]) if window else None  # no window and no grace: never late
+    found: dict[str, tuple[str, dt.datetime | None]] = {}
+    for code in DUE[KIND_OF[period]]:
+        if code in ("HOTLINE_CALLS", "CENTRE_ACTIVITY"):
+            owners = ([h for h in world.rows[Hotline] if h["tenant_id"] == t.id and h["status"] == "ACTIVE" and h["created_at"] < end_of(end)]
+                      if code == "HOTLINE_CALLS" and t.kind in ("COUNTY", "SCHOOL") else
+                      [c for c in world.rows[CounsellingCentre] if c["tenant_id"] == t.id and c["status"] == "OPERATIONAL"
+                       and (c["opening_date"] is None or c["opening_date"] <= end)] if code == "CENTRE_ACTIVITY" and t.kind == "COUNTY" else [])  # fmt: skip
+            model, link = (HotlineCallCount, "hotline_id") if code == "HOTLINE_CALLS" else (CentreActivity, "centre_id")
+            answers = {o["id"]: [r for r in world.rows[model] if r[link] == o["id"] and r["period"] == period] for o in owners}
+            owed, present = bool(owners), all(answers.values())
+            arrived = max((r["created_at"] for rows in answers.values() for r in rows), default=None)
+        elif code == "ENROLMENT":
+            rows = [r for r in world.rows[SchoolEnrolment] if r["tenant_id"] == t.id and r["school_year"] == start.year]
+            owed, present, arrived = t.kind == "SCHOOL", bool(rows), min((r["created_at"] for r in rows), default=None)
+        else:  # TRAINING_CREDITS: owed where the tenant has active full-time or part-time teachers
+            teachers = [s for s in world.rows[Staff] if s["tenant_id"] == t.id and s["active"] and s["kind"] in TEACHER_KINDS]
+            rows = [a for a in world.rows[TrainingAttendance] if a["tenant_id"] == t.id and a["credit_year"] == start.year]
+            owed, present, arrived = bool(teachers), bool(rows), min((r["created_at"] for r in rows), default=None)
+        if not owed:
+            found[code] = ("NOT_REQUIRED", None)
+        elif not present:
+            found[code] = ("MISSING", None)
+        else:
+            found[code] = ("LATE" if due is not None and arrived >= due else "PRESENT", arrived)  # type: ignore[operator]
+    return found
+
+
+def rates_of(states: list[str]) -> dict[str, Any]:
+    owed = [s for s in states if s != "NOT_REQUIRED"]
+    required, on_time, late = len(owed), owed.count("PRESENT"), owed.count("LATE")
+    return {"required": required, "onTime": on_time, "late": late, "missing": required - on_time - late,
+            "completeness": (on_time + late) / required if required else None, "timeliness": on_time / required if required else None}  # fmt: skip
+
+
+def check_rates(ctx: Ctx, where: str, got: dict[str, Any] | None, want: dict[str, Any]) -> None:
+    for key, expected in want.items():
+        if got is not None and key in got:
+            ctx.check(same(got[key], expected), f"{where}.{key}: {got[key]!r} != oracle {expected!r}")
+
+
+def check_completeness(ctx: Ctx, t: Node, period: str, got: dict[str, Any]) -> None:
+    """The completeness of `t`'s subtree, which the principal sees in full (t is in its subtree)."""
+    world = ctx.view.world
+    where = f"reportingCompleteness({period}) of {t!r}"
+    states = {u.id: figure_states(world, u, period) for u in world.subtree(t)}
+    codes = list(DUE[KIND_OF[period]])
+    for key, expected in (("period", period), ("periodKind", KIND_OF[period])):
+        if key in got:
+            ctx.check(got[key] == expected, f"{where}.{key}: {got[key]!r} != {expected!r}")
+    if "requiredFigures" in got:
+        ctx.check([f["code"] for f in got["requiredFigures"]] == codes, f"{where}.requiredFigures")
+
+    def check_entry(u: Node, entry: dict[str, Any]) -> None:
+        here = f"{where}, {u!r}"
+        mine = states[u.id]
+        if isinstance(entry.get("tenant"), dict):
+            ctx.check(entry["tenant"]["code"] == u.code, f"{here}: tenant")
+        if "figures" in entry:
+            answer = [(f.get("code"), f.get("state"), when(f.get("arrivedAt")) if "arrivedAt" in f else mine[f["code"]][1]) for f in entry["figures"]]
+            ctx.check(answer == [(c, *mine[c]) for c in codes], f"{here}: figures {answer} != oracle {mine}")
+        for key, state in (("missing", "MISSING"), ("late", "LATE")):
+            if key in entry:
+                ctx.check(entry[key] == [c for c in codes if mine[c][0] == state], f"{here}.{key}: {entry[key]}")
+        check_rates(ctx, f"{here}.own", entry.get("own"), rates_of([s for s, _ in mine.values()]))
+        check_rates(ctx, f"{here}.subtree", entry.get("subtree"), rates_of([s for x in world.subtree(u) for s, _ in states[x.id].values()]))
+        if "deadline" in entry:
+            window, shown = window_of(world, u, period), entry["deadline"]
+            if window is None:  # nobody above set one, and the deployment sets no grace: never late
+                ctx.check(shown is None, f"{here}.deadline: {shown}, but no window applies")
+            else:
+                last = window["closes_on"].isoformat()
+                ctx.check(shown is not None and shown.get("lastDay", last) == last and shown.get("rule", "WINDOW") == "WINDOW",
+                          f"{here}.deadline: {shown} != the window closing on {last}")  # fmt: skip
+
+    if isinstance(got.get("tenant"), dict):
+        check_entry(t, got["tenant"])
+    if "byFigure" in got:
+        ctx.check([f["code"] for f in got["byFigure"]] == codes, f"{where}.byFigure codes")
+        for f in got["byFigure"]:
+            check_rates(ctx, f"{where}.byFigure {f['code']}", f.get("rates"), rates_of([states[x.id][f["code"]][0] for x in world.subtree(t)]))
+    if isinstance(got.get("descendants"), dict):
+        # The selection asks for the first 20, by code: a county's schools, a city's counties and schools.
+        below = sorted((u for u in world.subtree(t) if u is not t), key=lambda u: u.code)[:20]
+        nodes = got["descendants"]["nodes"]
+        answer = [n["tenant"]["code"] for n in nodes]
+        ctx.check(answer == [u.code for u in below], f"{where}.descendants: {answer} != oracle {[u.code for u in below]}")
+        for n, u in zip(nodes, below, strict=False):
+            check_entry(u, n)
+
+
 # Target progress, from PROGRESS_RULE and CASCADE_RULE (platform/targets/progress.py's descriptions).
 DAYS_PER_YEAR = 365.25
 SEVERITY = {"MISSED": 0, "AT_RISK": 1, "NO_DATA": 2, "ON_TRACK": 3, "MET": 4}
@@ -1305,7 +1442,8 @@ def draw_tenant_field(data: Any, schema: Schema) -> TenantField:
             if pick is not None:
                 args[name] = pick
         elif name == "period":
-            args[name] = data.draw(st.sampled_from(REPORT_PERIODS), label="period")
+            periods = COMPLETENESS_PERIODS if f["name"] == "reportingCompleteness" else REPORT_PERIODS
+            args[name] = data.draw(st.sampled_from(periods), label="period")
         elif kind == "ENUM" and not required:
             pick = data.draw(st.sampled_from([None, *schema.enum_values(base)]), label=name)
             if pick is not None:
@@ -1391,6 +1529,8 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
         return
     elif name == "report":
         check_report(ctx, t, args["period"], value)
+    elif name == "reportingCompleteness":
+        check_completeness(ctx, t, args["period"], value)
     elif name in ("childReports", "lateReports"):
         period = args["period"]
         if name == "childReports":
@@ -1918,6 +2058,61 @@ async def test_answers_match_the_oracle_heavy(api, database_url, report, data) -
     world, sessions = data.draw(plans(app_schema(api), principals_max=5, queries_max=8), label="plan")
     await run_example(api, database_url, world, sessions)
 
+
+
+# --- reporting completeness, asked of the tenants around each principal ---------------------------
+# The generic property reaches Tenant.reportingCompleteness a few times a run; this one asks it of
+# the tenants that matter to each principal (its own, one below, its parent, one of the other city),
+# so what each principal sees of it is checked every example.
+
+
+def completeness_targets(world: World, me: Node) -> list[Node]:
+    """The principal's tenant, its first child, its parent (above: refused) and a tenant of the other city."""
+    below = world.children(me)[:1]
+    other = next(t for t in world.tenants if t.root is not me.root)
+    return [me, *below, *([me.parent] if me.parent else []), other]
+
+
+@settings(max_examples=25, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink], **COMMON)
+@given(data=st.data())
+async def test_reporting_completeness_matches_the_oracle(api, database_url, report, bounded_shrink, data) -> None:  # type: ignore[no-untyped-def]
+    world = data.draw(worlds(), label="world")
+    views = [data.draw(principal_plans(world), label="principal") for _ in range(data.draw(st.integers(1, 3), label="principals"))]
+    period = data.draw(st.sampled_from(COMPLETENESS_PERIODS), label="period")
+    schema = app_schema(api)
+    tf = TenantField("reportingCompleteness", {"period": period},
+                     f'reportingCompleteness(period: "{period}") {{ {schema.selection("ReportingCompleteness")} }}')  # fmt: skip
+    text = f"query ($c: String!) {{ tenant(code: $c) {{ __typename id code {tf.text} }} }}"
+    backend = backend_of(database_url)
+    await load_world(api, world)
+    for view in views:
+        token = api.tokens.issue(
+            subject=subject_of(view), tenant_id=view.me.id, roles=sorted(view.roles), scopes=sorted(view.scopes),
+            **({"client_id": subject_of(view)} if view.client else {}),
+        )  # fmt: skip
+        for t in completeness_targets(world, view.me):
+            response = await api.post(text, {"c": t.code}, token=token)
+            ctx = Ctx(view, api, text, {"c": t.code}, unalias(response.json()))
+            try:
+                ctx.check(response.status_code == 200 and "INTERNAL_SERVER_ERROR" not in error_codes(ctx.body), f"HTTP {response.status_code}")
+                walk(ctx, ctx.body.get("data"))
+                answered = (ctx.body.get("data") or {}).get("tenant")
+                if not view.allows(ROOT_RESOURCE["tenant"]):
+                    ctx.check(answered is None and "PERMISSION_DENIED" in error_codes(ctx.body), "tenant() without the right to read")
+                elif t.id not in view.visible:
+                    ctx.check(answered is None, f"LEAK: {t!r} answered to {view.me!r}")
+                else:
+                    try:
+                        await check_tenant_field(ctx, schema, t, tf, _ABSENT)
+                    except Refused as refusal:  # the field is non-null: the refusal nulls the tenant
+                        ctx.check(refusal.code in error_codes(ctx.body) and answered is None, f"expected {refusal.code} on {t!r}")
+                    else:
+                        ctx.check(answered is not None, f"{t!r} is visible to {view.me!r} but came back null: {ctx.body.get('errors')}")
+                        await check_tenant_field(ctx, schema, t, tf, answered[tf.name])
+            except Mismatch:
+                FAILED[backend] += 1
+                raise
+            CHECKS[backend] += 1
 
 # ---------------------------------------------------------------------------------------------
 # Guards: the generators and the oracle know the whole schema and every role
