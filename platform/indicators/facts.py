@@ -25,8 +25,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
+from runxin.platform.indicators import student_facts
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
-from runxin.platform.staffing.models import Staff
+from runxin.platform.staffing.models import ALL_TEACHER_KINDS, MENTAL_HEALTH_TEACHER_KINDS, Staff
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
 from runxin.platform.training.models import TrainingAttendance
@@ -56,7 +57,8 @@ ROOM_FUNCTIONS = {
     "SANDPLAY": Station.sandplay,
 }
 MODEL_SCHOOL_LEVELS = ("CITY", "PROVINCE", "NATIONAL")
-TEACHER_KINDS = ("FULL_TIME", "PART_TIME")
+# The teachers of the mental-health teacher indicators (training coverage, credits).
+TEACHER_KINDS = MENTAL_HEALTH_TEACHER_KINDS
 
 
 def _flag(column: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -136,6 +138,8 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             staff("PART_TIME").label("part_time"),
             staff("HIRED_COUNSELLOR").label("counsellors"),
             students.label("students"),
+            # Home-school work and mentorship, from the school's student-level records.
+            *student_facts.school_columns(year, standard),
         )
         .select_from(Tenant)
         .outerjoin(SchoolProfile, SchoolProfile.tenant_id == Tenant.id)
@@ -157,7 +161,8 @@ def county_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
 
 
 def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement[bool]]) -> Select:
-    """One row per active full-time or part-time staff member of a tenant matching `where`."""
+    """One row per active teacher (ALL_TEACHER_KINDS) of a tenant matching `where`; the mental-health
+    teacher indicators keep to their kinds by the `kind` column."""
     del standard
 
     def completed_in_year(*columns: ColumnElement) -> Select:
@@ -180,10 +185,13 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
             completed_in_year(TrainingAttendance.id).exists().label("trained"),
             # Float, not Numeric: the sum is a figure to divide, and SQLite has no decimals.
             cast(credits, Float).label("credits"),
+            Staff.kind.label("kind"),
+            # All-staff mentorship.
+            *student_facts.teacher_columns(year),
         )
         .select_from(Staff)
         .join(Tenant, Tenant.id == Staff.tenant_id)
-        .where(Staff.active, Staff.kind.in_(TEACHER_KINDS), *where)
+        .where(Staff.active, Staff.kind.in_(ALL_TEACHER_KINDS), *where)
     )
 
 
