@@ -53,6 +53,9 @@ RESOURCES = (
     "indicators",
     "reports",
     "deliveries",
+    # Student-level records (SchoolPrivate): a school's own only, never a bureau's detail resource.
+    "homeschool",
+    "mentorship",
 )
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"
