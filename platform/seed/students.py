@@ -108,10 +108,13 @@ def _mentor_staff(
     needed = -(-students // MENTEES_PER_TEACHER) - len(teachers)
     for kind in ["PRINCIPAL", *["TEACHER"] * max(needed - 1, 1)]:
         gender = rng.choice(("FEMALE", "MALE"))
+        age = rng.randint(24, 58)
+        birth = dt.date(CURRENT_YEAR - age, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
         teachers.append(
             data.add(
-                Staff, **owned, kind=kind, name=names.person_name(rng, gender), gender=gender, active=True,
-                qualifications="TEACHER_CERT", employed_since=dt.date(rng.randint(2000, CURRENT_YEAR), 9, 1),
+                Staff, **owned, kind=kind, name=names.person_name(rng, gender), gender=gender, birth_date=birth,
+                phone=names.mobile_number(rng), qualifications="TEACHER_CERT", strong_teacher=False,
+                employed_since=dt.date(rng.randint(birth.year + 22, CURRENT_YEAR), 9, 1), active=True,
             )  # fmt: skip
         )
     return teachers
