@@ -65,15 +65,18 @@ from runxin.graphql.targets.loaders import check_year, current_school_year
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.config import Settings
 from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
+from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.ids import new_id
 from runxin.platform.indicators import BY_CODE, INDICATORS, TenantRef, compute_indicators, school_gaps
+from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
 from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.seed.rows import WRITE_ORDER
 from runxin.platform.staffing.models import Staff
 from runxin.platform.standards import standard
 from runxin.platform.stations.models import Station
+from runxin.platform.students.models import StudentFile
 from runxin.platform.targets.models import Target
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
 from runxin.platform.tree.models import Tenant, TenantParentLink
@@ -106,7 +109,7 @@ UNKNOWN_ROLE = "JANITOR"
 # People act by roles only: scopes on a person's token grant nothing.
 RESOURCES = (
     "tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "indicators", "reports",
-    "deliveries",
+    "deliveries", "homeschool", "mentorship",
 )  # fmt: skip
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"
@@ -117,12 +120,14 @@ TENANT_FIELD_RESOURCE = {
     "schoolProfile": "schools", "enrolment": "schools", "trainingProgrammes": "training", "trainingSessions": "training",
     "creditSummary": "training", "indicators": "indicators", "gaps": "indicators", "targets": "targets",
     "targetProgress": "targets", "report": "reports", "childReports": "reports", "lateReports": "reports",
+    "homeVisits": "homeschool", "mentorAssignments": "mentorship", "mentorTeams": "mentorship",
 }  # fmt: skip
 # ... and per node type, for node(id:) (a type without the scope resolves to null).
 NODE_RESOURCE = {
     "Tenant": "tenants", "Station": "stations", "CounsellingCentre": "centres", "Hotline": "hotlines", "Staff": "staff",
     "TrainingProgramme": "training", "TrainingSession": "training", "TrainingAttendance": "training", "Target": "targets",
     "SchoolProfile": "schools", "Enrolment": "schools", "Delivery": "deliveries", "DeliveryEndpoint": "deliveries",
+    "HomeVisit": "homeschool", "MentorAssignment": "mentorship", "MentorTeam": "mentorship",
 }  # fmt: skip
 # The city's disclosure policy when it set none (the worlds here set none; custom policies are
 # tested separately): ancestors see every record class in detail, and ADMIN sees descendants'
@@ -141,8 +146,12 @@ PRODUCED_NODE_TYPES = {"AuditEvent"}
 EXACT_TENANT_FIELDS = {
     "id", "code", "name", "kind", "depth", "parent", "ancestors", "children", "staffCounts", "schoolProfile",
     "enrolment", "creditSummary", "indicators", "gaps", "disclosurePolicy", "targetProgress", "report", "childReports",
-    "lateReports",
+    "lateReports", "homeVisits", "mentorAssignments", "mentorTeams",
 }  # fmt: skip
+# Lists of student-level records (SchoolPrivate): the principal's own school only; anyone else,
+# an ancestor or the school's own bureau included, is refused with this code.
+STUDENT_LISTS = {"homeVisits": "HomeVisit", "mentorAssignments": "MentorAssignment", "mentorTeams": "MentorTeam"}
+STUDENT_DATA_STAYS_AT_SCHOOL = "STUDENT_DATA_STAYS_AT_SCHOOL"
 AGGREGATE_FIELDS = {"staffCounts", "creditSummary", "indicators"}
 # Fields whose oracle has many cases (report states and approval states, windows open or closed,
 # snapshots, cascading targets and their progress) are drawn more often, so that a run reaches them.
@@ -173,7 +182,15 @@ NODE_MODELS: dict[str, type] = {
     "Enrolment": SchoolEnrolment,
     "Delivery": Delivery,
     "DeliveryEndpoint": DeliveryEndpoint,
+    "HomeVisit": HomeVisit,
+    "MentorAssignment": MentorAssignment,
+    "MentorTeam": MentorTeam,
 }
+# Records that answers name by id (studentFileId) but that are no node type here: the walk knows them.
+ID_ONLY_MODELS: dict[str, type] = {"StudentFile": StudentFile}
+# Student-level tables (SchoolPrivate): their rows are seen by their own school alone (domain.md
+# "Student-level data never leaves the school"), never by a bureau above it.
+SCHOOL_PRIVATE = (StudentFile, HomeVisit, MentorAssignment, MentorTeam, MentorTeamMember)
 # Every table a world writes, parents first: the seed's tables, then the reporting chain's and the deliveries'.
 MODELS: tuple[type, ...] = (
     *WRITE_ORDER, ReportingWindow, Report, ReportEvent, AggregateSnapshot, DeliveryEndpoint, Delivery, DeliveryAttempt,
@@ -223,6 +240,8 @@ class World:
         self.by_id: dict[uuid.UUID, Node] = {}
         self.by_code: dict[str, Node] = {}
         self.records: dict[str, dict[uuid.UUID, dict[str, Any]]] = {name: {} for name in NODE_MODELS}
+        self.id_only: dict[str, dict[uuid.UUID, dict[str, Any]]] = {name: {} for name in ID_ONLY_MODELS}
+        self.private: set[uuid.UUID] = set()  # ids of school-private rows
         # The engine's figures of every tenant by year, (tenant id, code) -> IndicatorValue, read
         # once the world is written and a query needs them (see load_live_figures).
         self.live: dict[int, dict[tuple[uuid.UUID, str], Any]] = {}
@@ -255,6 +274,11 @@ class World:
         for name, node_model in NODE_MODELS.items():
             if node_model is model:
                 self.records[name][values["id"]] = values
+        for name, id_model in ID_ONLY_MODELS.items():
+            if id_model is model:
+                self.id_only[name][values["id"]] = values
+        if model in SCHOOL_PRIVATE:
+            self.private.add(values["id"])
         return values
 
     def subtree(self, node: Node) -> list[Node]:
@@ -420,9 +444,38 @@ def worlds(draw: Any) -> World:
                         TrainingAttendance, tenant_id=teacher["tenant_id"], session_id=session["id"], staff_id=teacher["id"],
                         completed=completed, credits_awarded=credits if completed else Decimal(0), credit_year=session["ends_on"].year,
                     )  # fmt: skip
+    home_school(draw, world, teachers)
     reporting_chain(draw, world)
     deliveries(draw, world)
     return world
+
+
+def home_school(draw: Any, world: World, staff: dict[uuid.UUID, list[dict[str, Any]]]) -> None:
+    """Student files of some schools, with home visits, mentor assignments and mentor teams naming
+    the school's staff (bulk rows: the rules are not the point here, who sees them is)."""
+    for t in [t for t in world.tenants if t.kind == "SCHOOL"]:
+        owned = {"tenant_id": t.id}
+        for n in range(draw(st.integers(0, 2), label="students")):
+            student = world.add(
+                StudentFile, **owned, student_ref=f"{t.code[-4:]}{n}", name=f"学生{n}", gender="MALE", birth_date=None,
+                grade=7, class_name="", four_special=draw(st.sampled_from(("", "FAMILY"))),
+                concern_level=draw(st.sampled_from(("NONE", "SEVERE"))), active=True,
+            )  # fmt: skip
+            people = staff[t.id]
+            if not people:
+                continue
+            about = {**owned, "student_file_id": student["id"]}
+            for _ in range(draw(st.integers(0, 2), label="visits")):
+                day = dt.date(2025, draw(st.sampled_from((10, 11, 12))), 5)
+                world.add(HomeVisit, **about, staff_id=draw(st.sampled_from(people))["id"], visited_on=day,
+                          mode=draw(st.sampled_from(("IN_PERSON", "PHONE"))), note="", school_year=2025,
+                          school_month=day.month - 8)  # fmt: skip
+            for year in draw(st.sets(st.sampled_from(YEARS)), label="mentor years"):
+                world.add(MentorAssignment, **about, mentor_staff_id=draw(st.sampled_from(people))["id"], school_year=year, note="")
+            if draw(st.booleans()):
+                team = world.add(MentorTeam, **about, note="")
+                for member in draw(st.lists(st.sampled_from(people), unique_by=lambda r: r["id"], max_size=2)):
+                    world.add(MentorTeamMember, **owned, team_id=team["id"], staff_id=member["id"], role="OTHER")
 
 
 def reporting_chain(draw: Any, world: World) -> None:
@@ -554,6 +607,8 @@ class View:
         return resource is None or not self.client or f"{resource}:read" in self.scopes
 
     def sees_record(self, row: dict[str, Any]) -> bool:
+        if row["id"] in self.world.private:
+            return row["tenant_id"] == self.me.id  # the school itself, nobody above it
         return row["tenant_id"] in self.subtree
 
     def sees_personal(self, row: dict[str, Any]) -> bool:
@@ -642,7 +697,7 @@ def check_id_string(ctx: Ctx, global_id: str) -> None:
     if type_name == "Tenant":
         ctx.check(value in ctx.view.visible, f"a Tenant id outside the visible set: {ctx.view.world.by_id.get(value)}")
         return
-    row = ctx.view.world.records.get(type_name, {}).get(value)
+    row = ctx.view.world.records.get(type_name, {}).get(value) or ctx.view.world.id_only.get(type_name, {}).get(value)
     ctx.check(row is not None, f"an id of a record this world never held: {type_name}:{value}")
     ctx.check(ctx.view.sees_record(row), f"LEAK: {type_name} of {ctx.view.world.owner(row)!r} reached {ctx.view.me!r}")
 
@@ -1233,6 +1288,8 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
     is_records = base.endswith("Connection") and "scope" in {a["name"] for a in schema.field("Tenant", name)["args"]}
     if not view.allows(TENANT_FIELD_RESOURCE.get(name)):
         raise Refused("PERMISSION_DENIED")  # a client without the field's read scope
+    if name in STUDENT_LISTS and (t is not view.me or t.kind != "SCHOOL"):
+        raise Refused(STUDENT_DATA_STAYS_AT_SCHOOL)
     if not mine and (name in SUBTREE_FIELDS or (is_records and args.get("scope") == "SUBTREE")):
         raise Refused("ANCESTOR_SUBTREE")
     if value is _ABSENT:
@@ -1274,6 +1331,12 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
         ctx.check(got <= want, f"LEAK: {name}({scope}) of {t!r} shows {len(got - want)} records the oracle hides")
         if exact:
             ctx.check(got == want, f"{name}({scope}) of {t!r}: {len(got)} records, oracle {len(want)}")
+    elif name in STUDENT_LISTS:
+        node_type = STUDENT_LISTS[name]
+        want = view.records(node_type, lambda r: r["tenant_id"] == t.id and args.get("schoolYear") in (None, r["school_year"]))
+        got = {decode_id(n["id"])[1] for n in value["nodes"]}
+        ctx.check(got <= want, f"LEAK: {name} of {t!r} shows {len(got - want)} records the oracle hides")
+        ctx.check(got == want, f"{name} of {t!r}: {len(got)} records, oracle {len(want)}")
     elif not exact:
         return
     elif name == "report":
