@@ -16,6 +16,7 @@ from runxin.platform.hotlines.models import Hotline
 from runxin.platform.reporting.models import AggregateSnapshot, Report
 from runxin.platform.schools.models import SchoolProfile
 from runxin.platform.stations.models import Station
+from runxin.platform.indicators import INDICATORS
 from tests.e2e.counting import StatementCounter, warm_up
 from tests.factories.tree import Tree, make_tree
 
@@ -116,7 +117,7 @@ async def test_a_county_approves_its_schools_in_bulk_and_the_city_accepts(api, t
     body = await api.gql(ONE, {"code": city.code, "p": PERIOD}, as_=city)
     report = body["data"]["tenant"]["report"]
     assert [e["action"] for e in report["events"]] == ["ACCEPT"]
-    assert report["snapshot"]["version"] == 1 and len(report["snapshot"]["figures"]) == 12
+    assert report["snapshot"]["version"] == 1 and len(report["snapshot"]["figures"]) == len(INDICATORS)
     assert report["changesSinceApproved"] == []
     # And a school's report now reads approved above, with the county's comment in its history
     body = await api.gql(ONE, {"code": schools[0].code, "p": PERIOD}, as_=schools[0])
