@@ -332,12 +332,13 @@ INDICATORS += (
         name_zh="教师人人是导师落实率",
         description=(
             "Active teachers of schools (every kind, school leaders included) mentoring at least one student in the "
-            "school year (seeds/002 §二 教师人人是导师, §四(二) 所有教师原则上都要担任学生导师), over those teachers."
+            "school year (seeds/002 §二 教师人人是导师, §四(二) 所有教师原则上都要担任学生导师), over those teachers; "
+            "the teachers of a school keeping no student file are not reported."
         ),
         unit=Unit.TEACHER,
         value_kind=ValueKind.RATIO,
         targets=(Target(1.0, None, MENTORSHIP_SOURCE),),
-        measure=lambda f, std: ratio(_teacher_at_school(f), f.mentees >= 1),
+        measure=lambda f, std: ratio(_teacher_at_school(f), f.mentees >= 1, reported=f.keeps_files),
     ),
     Indicator(
         code="MENTOR_LOAD_WITHIN_LIMIT",
@@ -358,12 +359,13 @@ INDICATORS += (
         name_zh="班主任担任导师落实率",
         description=(
             "Active homeroom teachers of schools mentoring at least one student in the school year (seeds/002 §四(二) "
-            "所有班主任都应担任部分学生的导师), over those homeroom teachers."
+            "所有班主任都应担任部分学生的导师), over those homeroom teachers; those of a school keeping no student "
+            "file are not reported."
         ),
         unit=Unit.TEACHER,
         value_kind=ValueKind.RATIO,
         targets=(Target(1.0, None, "Every homeroom teacher mentors students (seeds/002 §四(二))."),),
-        measure=lambda f, std: ratio(and_(f.at_school, f.kind == "HOMEROOM"), f.mentees >= 1),
+        measure=lambda f, std: ratio(and_(f.at_school, f.kind == "HOMEROOM"), f.mentees >= 1, reported=f.keeps_files),
     ),
     Indicator(
         code="STUDENTS_WITH_MENTOR",

@@ -146,4 +146,7 @@ def teacher_columns(year: Any) -> list[ColumnElement[Any]]:
         .correlate(Staff)
         .scalar_subquery()
     )
-    return [(Tenant.kind == TenantKind.SCHOOL.value).label("at_school"), mentees.label("mentees")]
+    # A school that keeps no student file has not reported its mentorship yet (as for the school
+    # indicators): its teachers are not-reported units, not teachers mentoring nobody.
+    keeps_files = select(StudentFile.id).where(StudentFile.tenant_id == Staff.tenant_id, StudentFile.active).correlate(Staff).exists()
+    return [(Tenant.kind == TenantKind.SCHOOL.value).label("at_school"), mentees.label("mentees"), keeps_files.label("keeps_files")]

@@ -134,16 +134,17 @@ def _visit(data: Dataset, city: CityPlan, student: dict, teacher: dict, day: dt.
 
 def _visits(data: Dataset, city: CityPlan, school: SchoolPlan, students: list[dict], teachers: list[dict], rng: random.Random, gaps: _Gaps) -> None:
     homeroom = [t for t in teachers if t["kind"] == "HOMEROOM"] or teachers
+    # Some schools have visited every student in the first term, others not yet all.
+    rate = rng.choice((1.0, 1.0, 0.97, 0.9))
     for student in students:
-        # Most students visited in person in the first term; a few not yet.
-        if rng.random() < 0.93:
-            _visit(data, city, student, rng.choice(homeroom), _day(rng.randint(1, TERM_MONTHS), rng), "IN_PERSON")
+        months = list(range(1, TERM_MONTHS + 1))
+        if student["four_special"] and not gaps.missed_month:
+            months.remove(rng.randint(2, TERM_MONTHS))  # the month this student was not contacted
+            gaps.missed_month = True
+        if rng.random() < rate:
+            _visit(data, city, student, rng.choice(homeroom), _day(rng.choice(months), rng), "IN_PERSON")
         if student["four_special"]:
             # Four-special students: a contact every month of the term, by visit or call.
-            months = list(range(1, TERM_MONTHS + 1))
-            if not gaps.missed_month:
-                months.remove(rng.randint(2, TERM_MONTHS))
-                gaps.missed_month = True
             for month in months:
                 _visit(data, city, student, rng.choice(homeroom), _day(month, rng), rng.choice(("IN_PERSON", "PHONE", "PHONE", "ONLINE")))
 
@@ -156,9 +157,10 @@ def _mentors(data: Dataset, city: CityPlan, school: SchoolPlan, students: list[d
     overloaded = None
     if not gaps.overloaded and len(students) > 40:
         overloaded, gaps.overloaded = mentors[0], True
+    unmatched = rng.choice((0.0, 0.0, 0.02))  # some schools have not matched every student yet
     for n, student in enumerate(students):
-        if rng.random() < 0.03:
-            continue  # not matched yet
+        if rng.random() < unmatched:
+            continue
         mentor = overloaded if overloaded is not None and n < 18 else mentors[n % len(mentors)]
         data.add(
             MentorAssignment, tenant_id=school.id, root_id=city.id, student_file_id=student["id"], mentor_staff_id=mentor["id"],

@@ -182,15 +182,17 @@ def school_facts(world: World, students: list[dict], school: Tenant, strict: boo
 
 def teacher_facts(world: World, students: list[dict], school: Tenant) -> list[dict[str, tuple[bool, bool, float]]]:
     rows = []
+    # a school without an active student file has not reported its mentorship
+    files = any(s["school_id"] == school.id and s["active"] for s in students)
     for i, (kind, active) in enumerate(STAFF):
         if not active or kind not in TEACHERS:
             continue
         mentees = sum(1 for s in students if s["school_id"] == school.id and s["mentor"] == i)
         rows.append(
             {
-                "TEACHERS_MENTORING": (True, True, float(mentees >= 1)),
+                "TEACHERS_MENTORING": (True, files, float(mentees >= 1)),
                 "MENTOR_LOAD_WITHIN_LIMIT": (mentees >= 1, True, float(mentees <= LIMIT)),
-                "HOMEROOM_MENTORING": (kind == "HOMEROOM", True, float(mentees >= 1)),
+                "HOMEROOM_MENTORING": (kind == "HOMEROOM", files, float(mentees >= 1)),
             }
         )
     return rows
