@@ -21,7 +21,9 @@ from strawberry.tools import merge_types
 # Each domain's queries module registers its node(id:) loader when imported; Tenant fields import
 # them lazily, so without these a node(id:) before any list of that type would answer null.
 import runxin.graphql.centres.queries  # noqa: E402,F401
+import runxin.graphql.homeschool.queries  # noqa: E402,F401
 import runxin.graphql.hotlines.queries  # noqa: E402,F401
+import runxin.graphql.mentorship.queries  # noqa: E402,F401
 import runxin.graphql.schools.queries  # noqa: E402,F401
 import runxin.graphql.staffing.queries  # noqa: E402,F401
 import runxin.graphql.stations.queries  # noqa: E402,F401
@@ -38,9 +40,13 @@ from runxin.graphql.delivery.queries import DeliveryQuery
 from runxin.graphql.disclosure.mutations import DisclosureMutation
 from runxin.graphql.errors import is_unexpected, log, should_mask
 from runxin.graphql.fanout import FragmentFanOutLimiter
+from runxin.graphql.homeschool.mutations import HomeschoolMutation
+from runxin.graphql.homeschool.types import HomeVisitNode
 from runxin.graphql.hotlines.mutations import HotlineMutation
 from runxin.graphql.imports import DataImportMutation
 from runxin.graphql.hotlines.types import HotlineNode
+from runxin.graphql.mentorship.mutations import MentorshipMutation
+from runxin.graphql.mentorship.types import MentorAssignmentNode, MentorTeamNode
 from runxin.graphql.reporting.mutations import ReportMutation
 from runxin.graphql.schools.mutations import SchoolMutation
 from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
@@ -73,6 +79,8 @@ Mutation = merge_types(
         ReportMutation,
         DeliveryMutation,
         DataImportMutation,
+        HomeschoolMutation,
+        MentorshipMutation,
     ),
 )
 
@@ -90,6 +98,9 @@ EXTRA_TYPES = [
     TrainingSessionNode,
     TrainingAttendanceNode,
     TargetNode,
+    HomeVisitNode,
+    MentorAssignmentNode,
+    MentorTeamNode,
 ]
 
 

@@ -6,8 +6,10 @@ from runxin.platform.dataversion import DataVersion
 from runxin.platform.db.base import Base, TenantOwned
 from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
 from runxin.platform.disclosure.models import DisclosurePolicy
+from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.identity.models import ApiClient
+from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
 from runxin.platform.reporting import locks as _locks  # noqa: F401 - installs the period locks wherever models are used
 from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
 
@@ -35,8 +37,12 @@ __all__ = [
     "DeliveryAttempt",
     "DeliveryEndpoint",
     "DisclosurePolicy",
+    "HomeVisit",
     "Hotline",
     "HotlineCallCount",
+    "MentorAssignment",
+    "MentorTeam",
+    "MentorTeamMember",
     "Report",
     "ReportEvent",
     "ReportingWindow",

@@ -22,11 +22,15 @@ class Standard:
     ratio_counts_part_time: bool = False
     required_room_functions: tuple[str, ...] = ("INDIVIDUAL_COUNSELLING", "ASSESSMENT", "SANDPLAY")
     model_school_target_share: float = 0.15
+    # The bureau's rule (seeds/001 §(六)5) asks one home visit per student per school year; the
+    # school's stricter rule (seeds/000 §三(二)5, seeds/002 §四(四)4) one per term ("2023-strict").
+    home_visit_every_term: bool = False
 
 
 STANDARDS: dict[str, Standard] = {
     "2023": Standard(version="2023"),
     "2023-lenient": Standard(version="2023-lenient", ratio_counts_part_time=True),
+    "2023-strict": Standard(version="2023-strict", home_visit_every_term=True),
 }
 
 

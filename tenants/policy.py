@@ -53,6 +53,9 @@ RESOURCES = (
     "indicators",
     "reports",  # reports, entry windows, late reports and reporting completeness (Tenant.reportingCompleteness)
     "deliveries",
+    # Student-level records (SchoolPrivate): a school's own only, never a bureau's detail resource.
+    "homeschool",
+    "mentorship",
 )
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"

@@ -17,8 +17,10 @@ from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
 from runxin.graphql.disclosure.types import DisclosurePolicyType
 from runxin.graphql.enums import enum_of
+from runxin.graphql.homeschool.types import HomeVisitNode
 from runxin.graphql.hotlines.queries import hotlines_of
 from runxin.graphql.hotlines.types import HotlineNode
+from runxin.graphql.mentorship.types import MentorAssignmentNode, MentorTeamNode
 from runxin.graphql.node import Node
 from runxin.graphql.permissions import can_read
 from runxin.graphql.records import RecordScope, require_subtree
@@ -104,6 +106,53 @@ class TenantNode(Node):
     centres = records_field(CentreNode, centres_of, "centres", "Youth healthy-growth counselling centres (a county's own).")
 
     hotlines = records_field(HotlineNode, hotlines_of, "hotlines", "Psychological-aid hotlines.")
+
+    # Student-level records: the principal's own school only (STUDENT_DATA_STAYS_AT_SCHOOL otherwise).
+    @strawberry.field(
+        description="Home visits and contacts of this school's students, ordered by id. Only the school itself reads them; "
+        "anyone else is refused with STUDENT_DATA_STAYS_AT_SCHOOL.",
+        permission_classes=[can_read("homeschool")],
+    )
+    async def home_visits(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        school_year: int | None = None,
+    ) -> Connection[HomeVisitNode]:
+        from runxin.graphql.homeschool.queries import home_visits_of
+
+        return await home_visits_of(info, self, PageArgs(first, after, last, before).check(), school_year)
+
+    @strawberry.field(
+        description="Mentor assignments of this school's students, ordered by id. Only the school itself reads them.",
+        permission_classes=[can_read("mentorship")],
+    )
+    async def mentor_assignments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        school_year: int | None = None,
+    ) -> Connection[MentorAssignmentNode]:
+        from runxin.graphql.mentorship.queries import assignments_of
+
+        return await assignments_of(info, self, PageArgs(first, after, last, before).check(), school_year)
+
+    @strawberry.field(
+        description="Mentor teams of this school's students, ordered by id. Only the school itself reads them.",
+        permission_classes=[can_read("mentorship")],
+    )
+    async def mentor_teams(
+        self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None
+    ) -> Connection[MentorTeamNode]:
+        from runxin.graphql.mentorship.queries import teams_of
+
+        return await teams_of(info, self, PageArgs(first, after, last, before).check())
 
     @strawberry.field(
         description="Mental-health teachers, hired counsellors and homeroom teachers; personal data by policy.",

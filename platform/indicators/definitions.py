@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, literal_column, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from runxin.platform.indicators.facts import MODEL_SCHOOL_LEVELS, Unit
+from runxin.platform.indicators.facts import MODEL_SCHOOL_LEVELS, TEACHER_KINDS, Unit
+from runxin.platform.mentorship.models import MAX_MENTEES
+from runxin.platform.staffing.models import ALL_TEACHER_KINDS
 from runxin.platform.standards import Standard
 
 # Inline constants keep the statements readable and their parameters few (asyncpg prepares them).
@@ -93,6 +95,32 @@ def _staff_ratio(f, std: Standard) -> Measure:  # type: ignore[no-untyped-def]
         reported=and_(f.has_profile, f.students.is_not(None)),
     )
 
+
+def _with_files(eligible: Callable[[object], ColumnElement[bool]], hit: Callable[[object, Standard], ColumnElement[bool]]) -> MeasureFn:
+    # A school that keeps no student file yet cannot be placed in or out of a student population
+    # (has it four-special students?): it is a not-reported unit, as a school without a profile is.
+    return lambda f, std: ratio(or_(f.students_on_file == 0, eligible(f)), hit(f, std), reported=f.students_on_file > 0)
+
+
+def _student_count(counted: Callable[[object], ColumnElement[float]]) -> MeasureFn:
+    # Summed over the schools that keep student files; a school with none has not reported.
+    return lambda f, std: Measure(eligible=true(), numerator=counted(f), reported=f.students_on_file > 0)
+
+
+def _unvisited(f, std: Standard) -> ColumnElement[int]:  # type: ignore[no-untyped-def]
+    return f.students_unvisited_in_a_term if std.home_visit_every_term else f.students_unvisited_in_year
+
+
+def _teacher_at_school(f) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    # "教师人人是导师" is about a school's teachers; a county centre's staff have no students.
+    return and_(f.at_school, f.kind.in_(ALL_TEACHER_KINDS))
+
+
+HOME_VISIT_SOURCE = (
+    "Every student visited at home at least once a school year (seeds/001 §(六)5); under 2023-strict once a term "
+    "(seeds/000 §三(二)5, seeds/002 §四(四)4)."
+)
+MENTORSHIP_SOURCE = "学生人人有导师、教师人人是导师 (seeds/002 §二, §四(二))."
 
 EVERY_COUNTY_2023 = "A counselling centre, hotline and volunteer team in every county by 2023."
 EVERY_CENTRAL_2023 = "A station, hotline, counsellor and teacher in every central school and above by 2023."
@@ -213,7 +241,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.TEACHER,
         value_kind=ValueKind.RATIO,
         targets=(Target(1.0, None, "Every county trains all full-time and part-time teachers every year."),),
-        measure=lambda f, std: ratio(true(), f.trained),
+        measure=lambda f, std: ratio(f.kind.in_(TEACHER_KINDS), f.trained),
     ),
     Indicator(
         code="CREDITS_PER_TEACHER",
@@ -226,7 +254,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.TEACHER,
         value_kind=ValueKind.MEAN,
         targets=(),
-        measure=lambda f, std: Measure(eligible=true(), numerator=f.credits),
+        measure=lambda f, std: Measure(eligible=f.kind.in_(TEACHER_KINDS), numerator=f.credits),
     ),
     Indicator(
         code="MODEL_SCHOOL_SHARE",
@@ -252,7 +280,136 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.SCHOOL,
         value_kind=ValueKind.COUNT,
         targets=(),
-        measure=lambda f, std: Measure(eligible=true(), numerator=f.four_special_students, reported=f.student_files > 0),
+        measure=lambda f, std: Measure(eligible=true(), numerator=f.four_special_students, reported=f.students_on_file > 0),
+        student_derived=True,
+    ),
+)
+
+# Home-school work and all-staff mentorship: over schools (their student-level records), teachers,
+# and student counts (suppressed above the school when small).
+INDICATORS += (
+    Indicator(
+        code="HOME_VISIT_COVERAGE",
+        name="Home visit coverage",
+        name_zh="学生家访全覆盖学校占比",
+        description=(
+            "Schools keeping student files where every active student had an in-person home visit in the school year "
+            "(seeds/001 §(六)5 班主任及任课教师团队每学年对每名学生至少开展1次家访); under 2023-strict, in each term "
+            "so far (seeds/000 §三(二)5 每学期至少开展1次家访; seeds/002 §四(四)4), over schools keeping student files."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, HOME_VISIT_SOURCE),),
+        measure=_with_files(lambda f: true(), lambda f, std: _unvisited(f, std) == 0),
+    ),
+    Indicator(
+        code="FOUR_SPECIAL_MONTHLY",
+        name="Monthly contact of four-special students",
+        name_zh="“四特”学生每月家访落实学校占比",
+        description=(
+            "Schools with four-special (四特) students where every active one was contacted (a visit, call or online "
+            "contact) in every month of the school year so far (seeds/000 §三(二)5 “四特”学生每月家访1次), over those "
+            "schools; the months so far run to the latest month the school recorded a contact."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Four-special students visited every month (seeds/000 §三(二)5)."),),
+        measure=_with_files(lambda f: f.four_special_students > 0, lambda f, std: f.four_special_missed == 0),
+    ),
+    Indicator(
+        code="MENTOR_STUDENT_COVERAGE",
+        name="Mentor coverage of students",
+        name_zh="学生人人有导师学校占比",
+        description=(
+            "Schools keeping student files where every active student has a mentor for the school year (seeds/002 §四(二) "
+            "为每个学生配备导师), over schools keeping student files."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, MENTORSHIP_SOURCE),),
+        measure=_with_files(lambda f: true(), lambda f, std: f.students_without_mentor == 0),
+    ),
+    Indicator(
+        code="SERIOUS_CONCERN_TEAMS",
+        name="Mentor teams for students of serious concern",
+        name_zh="心理问题较严重学生导师团组建学校占比",
+        description=(
+            "Schools with active students at SEVERE concern where every one has a mentor team of at least 2 active staff "
+            "including the homeroom teacher or a mental-health teacher (seeds/002 §四(二) 对心理问题较为严重的学生,"
+            "学校要成立由班主任、教师妈妈、心理健康教师等组成的导师团), over those schools."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "A mentor team for every student of serious concern (seeds/002 §四(二))."),),
+        measure=_with_files(lambda f: f.severe_students > 0, lambda f, std: f.severe_without_team == 0),
+    ),
+    Indicator(
+        code="TEACHERS_MENTORING",
+        name="Teachers mentoring",
+        name_zh="教师人人是导师落实率",
+        description=(
+            "Active teachers of schools (every kind, school leaders included) mentoring at least one student in the "
+            "school year (seeds/002 §二 教师人人是导师, §四(二) 所有教师原则上都要担任学生导师), over those teachers; "
+            "the teachers of a school keeping no student file are not reported."
+        ),
+        unit=Unit.TEACHER,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, MENTORSHIP_SOURCE),),
+        measure=lambda f, std: ratio(_teacher_at_school(f), f.mentees >= 1, reported=f.keeps_files),
+    ),
+    Indicator(
+        code="MENTOR_LOAD_WITHIN_LIMIT",
+        name="Mentors within the 1:15 limit",
+        name_zh="导师配置比例不超过1:15达标率",
+        description=(
+            f"Active teachers of schools mentoring students in the school year who mentor at most {MAX_MENTEES} "
+            "(seeds/002 §四(二) 导师与学生之间的配置比例原则上不超过1:15), over those mentors."
+        ),
+        unit=Unit.TEACHER,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "At most 15 students per mentor (seeds/002 §四(二))."),),
+        measure=lambda f, std: ratio(and_(_teacher_at_school(f), f.mentees >= 1), f.mentees <= MAX_MENTEES),
+    ),
+    Indicator(
+        code="HOMEROOM_MENTORING",
+        name="Homeroom teachers mentoring",
+        name_zh="班主任担任导师落实率",
+        description=(
+            "Active homeroom teachers of schools mentoring at least one student in the school year (seeds/002 §四(二) "
+            "所有班主任都应担任部分学生的导师), over those homeroom teachers; those of a school keeping no student "
+            "file are not reported."
+        ),
+        unit=Unit.TEACHER,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Every homeroom teacher mentors students (seeds/002 §四(二))."),),
+        measure=lambda f, std: ratio(and_(f.at_school, f.kind == "HOMEROOM"), f.mentees >= 1, reported=f.keeps_files),
+    ),
+    Indicator(
+        code="STUDENTS_WITH_MENTOR",
+        name="Students with a mentor",
+        name_zh="有导师的学生数",
+        description=(
+            "Active students with a mentor for the school year (seeds/002 §四(二) 为每个学生配备导师), summed over "
+            "schools keeping student files."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.COUNT,
+        targets=(),
+        measure=_student_count(lambda f: f.students_on_file - f.students_without_mentor),
+        student_derived=True,
+    ),
+    Indicator(
+        code="STUDENTS_VISITED",
+        name="Students visited at home",
+        name_zh="已家访学生数",
+        description=(
+            "Active students with at least one in-person home visit in the school year (seeds/001 §(六)5), summed over "
+            "schools keeping student files."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.COUNT,
+        targets=(),
+        measure=_student_count(lambda f: f.students_on_file - f.students_unvisited_in_year),
         student_derived=True,
     ),
 )

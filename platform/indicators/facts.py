@@ -25,8 +25,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
+from runxin.platform.indicators import student_facts
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
-from runxin.platform.staffing.models import Staff
+from runxin.platform.staffing.models import ALL_TEACHER_KINDS, MENTAL_HEALTH_TEACHER_KINDS, Staff
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
 from runxin.platform.students.models import StudentFile
@@ -57,7 +58,8 @@ ROOM_FUNCTIONS = {
     "SANDPLAY": Station.sandplay,
 }
 MODEL_SCHOOL_LEVELS = ("CITY", "PROVINCE", "NATIONAL")
-TEACHER_KINDS = ("FULL_TIME", "PART_TIME")
+# The teachers of the mental-health teacher indicators (training coverage, credits).
+TEACHER_KINDS = MENTAL_HEALTH_TEACHER_KINDS
 
 
 def _flag(column: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -118,15 +120,6 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             .scalar_subquery()
         )
 
-    def students_on_file(*criteria: ColumnElement[bool]) -> ColumnElement[int]:
-        # Student files are SchoolPrivate: only a counting statement (the engine's) reads them
-        # below the principal's own tenant, and only to count them.
-        return (
-            select(func.count(StudentFile.id))
-            .where(StudentFile.tenant_id == Tenant.id, StudentFile.active, *criteria)
-            .correlate(Tenant)
-            .scalar_subquery()
-        )
 
     return (
         select(
@@ -147,8 +140,8 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             staff("PART_TIME").label("part_time"),
             staff("HIRED_COUNSELLOR").label("counsellors"),
             students.label("students"),
-            students_on_file().label("student_files"),
-            students_on_file(StudentFile.four_special != "").label("four_special_students"),
+            # Student-level facts (four special students, home-school work, mentorship).
+            *student_facts.school_columns(year, standard),
         )
         .select_from(Tenant)
         .outerjoin(SchoolProfile, SchoolProfile.tenant_id == Tenant.id)
@@ -170,7 +163,8 @@ def county_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
 
 
 def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement[bool]]) -> Select:
-    """One row per active full-time or part-time staff member of a tenant matching `where`."""
+    """One row per active teacher (ALL_TEACHER_KINDS) of a tenant matching `where`; the mental-health
+    teacher indicators keep to their kinds by the `kind` column."""
     del standard
 
     def completed_in_year(*columns: ColumnElement) -> Select:
@@ -193,10 +187,13 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
             completed_in_year(TrainingAttendance.id).exists().label("trained"),
             # Float, not Numeric: the sum is a figure to divide, and SQLite has no decimals.
             cast(credits, Float).label("credits"),
+            Staff.kind.label("kind"),
+            # All-staff mentorship.
+            *student_facts.teacher_columns(year),
         )
         .select_from(Staff)
         .join(Tenant, Tenant.id == Staff.tenant_id)
-        .where(Staff.active, Staff.kind.in_(TEACHER_KINDS), *where)
+        .where(Staff.active, Staff.kind.in_(ALL_TEACHER_KINDS), *where)
     )
 
 

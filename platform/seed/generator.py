@@ -22,6 +22,7 @@ from runxin.platform.seed.people import add_people
 from runxin.platform.seed.reporting import add_reporting
 from runxin.platform.seed.rows import TREE_VALID_FROM, WRITE_ORDER, Dataset
 from runxin.platform.seed.scales import PROVINCES, Scale
+from runxin.platform.seed.students import add_home_school
 from runxin.platform.seed.tree import CURRENT_YEAR, PROVINCE, CityPlan, CountyPlan, SchoolPlan, SchoolSequence, plan_city, split
 from runxin.platform.stations.models import Station
 from runxin.platform.targets.models import Target
@@ -86,6 +87,8 @@ def generate_by_city(scale: Scale, seed: int, data: Dataset, progress: Progress 
         add_reporting(data, city, seed)  # its own random stream: the draws above are unchanged
         if (province == PROVINCE and number == SAMPLE_CITY) or index == 0:
             data.sample_codes = _sample_codes(city)
+            # Student-level rows for the sample city's demo schools only (seed/students.py).
+            add_home_school(data, city, seed)
         if progress is not None:
             progress("generate", index + 1, len(cities))
         yield city

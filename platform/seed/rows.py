@@ -17,11 +17,14 @@ from typing import Any
 
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.db.base import Base, Timestamped
+from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
+from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
 from runxin.platform.reporting.models import ReportingWindow
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
+from runxin.platform.students.models import StudentFile
 from runxin.platform.targets.models import Target
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
 from runxin.platform.tree.models import Tenant, TenantParentLink
@@ -50,6 +53,12 @@ WRITE_ORDER: tuple[type[Base], ...] = (
     TrainingAttendance,
     Target,
     ReportingWindow,  # entry windows of the reporting periods (seed/reporting.py)
+    # Student-level rows of the demo schools (seed/students.py), after the staff they name.
+    StudentFile,
+    HomeVisit,
+    MentorAssignment,
+    MentorTeam,
+    MentorTeamMember,
 )
 
 _TIMESTAMPED = frozenset(m for m in WRITE_ORDER if issubclass(m, Timestamped))

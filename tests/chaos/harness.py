@@ -23,11 +23,14 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from runxin.platform.errors import RunxinError
+from runxin.platform.homeschool.services import create_home_visit
+from runxin.platform.mentorship.services import assign_mentor
 from runxin.platform.schools.services import record_enrolment, upsert_school_profile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.staffing.services import create_staff, update_staff
 from runxin.platform.stations.models import Station
 from runxin.platform.stations.services import create_station, update_station
+from runxin.platform.students.models import StudentFile
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import bind_principal
@@ -142,9 +145,29 @@ class Writers:
                     school.id,
                     {"category": school.code[:2], "central_rank": self.rng.random() < 0.5, "independent": True},
                 )
-            else:
+            elif choice < 0.95:
                 await record_enrolment(session, school.id, self.year, self.rng.randint(100, 2400))
+            else:
+                await self.home_school_write(session, school)
             await session.commit()
+
+    async def home_school_write(self, session: AsyncSession, school: Tenant) -> None:
+        """A student file, a home visit or a mentor for it (student-level rows feed the indicators too)."""
+        student_id = (await session.execute(_first(StudentFile, school))).scalar_one_or_none()
+        staff_id = (await session.execute(_first(Staff, school))).scalar_one_or_none()
+        if student_id is None or staff_id is None:
+            # No StudentFile service here: the school adds the file through the ORM, as an import would.
+            session.add(StudentFile(tenant_id=school.id, root_id=school.root_id, student_ref=f"C{self.rng.randrange(10**6)}",
+                                    name="学生", gender="FEMALE", grade=7))  # fmt: skip
+            return
+        if self.rng.random() < 0.5:
+            await create_home_visit(
+                session, student_file_id=student_id,
+                values={"staff_id": staff_id, "visited_on": dt.date.today(), "mode": self.rng.choice(["IN_PERSON", "PHONE"])},
+            )  # fmt: skip
+        else:
+            # A second mentor for the same year is refused (a RunxinError the writer counts): nothing half-written.
+            await assign_mentor(session, student_file_id=student_id, values={"mentor_staff_id": staff_id, "school_year": self.year})
 
     async def run(self, until: float, concurrency: int = 8) -> None:
         async def writer() -> None:

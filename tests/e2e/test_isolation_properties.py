@@ -69,9 +69,11 @@ from runxin.graphql.targets.loaders import check_year, current_school_year
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.config import Settings
 from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
+from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.ids import new_id
 from runxin.platform.indicators import BY_CODE, INDICATORS, TenantRef, compute_indicators, school_gaps
+from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
 from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.seed.rows import WRITE_ORDER
@@ -112,7 +114,7 @@ UNKNOWN_ROLE = "JANITOR"
 # People act by roles only: scopes on a person's token grant nothing.
 RESOURCES = (
     "tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "indicators", "reports",
-    "deliveries",
+    "deliveries", "homeschool", "mentorship",
 )  # fmt: skip
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"
@@ -124,12 +126,14 @@ TENANT_FIELD_RESOURCE = {
     "creditSummary": "training", "indicators": "indicators", "gaps": "indicators", "targets": "targets",
     "targetProgress": "targets", "report": "reports", "childReports": "reports", "lateReports": "reports",
     "reportingCompleteness": "reports",
+    "homeVisits": "homeschool", "mentorAssignments": "mentorship", "mentorTeams": "mentorship",
 }  # fmt: skip
 # ... and per node type, for node(id:) (a type without the scope resolves to null).
 NODE_RESOURCE = {
     "Tenant": "tenants", "Station": "stations", "CounsellingCentre": "centres", "Hotline": "hotlines", "Staff": "staff",
     "TrainingProgramme": "training", "TrainingSession": "training", "TrainingAttendance": "training", "Target": "targets",
     "SchoolProfile": "schools", "Enrolment": "schools", "Delivery": "deliveries", "DeliveryEndpoint": "deliveries",
+    "HomeVisit": "homeschool", "MentorAssignment": "mentorship", "MentorTeam": "mentorship",
 }  # fmt: skip
 # The city's disclosure policy when it set none (the worlds here set none; custom policies are
 # tested separately): ancestors see every record class in detail, and ADMIN sees descendants'
@@ -148,8 +152,12 @@ PRODUCED_NODE_TYPES = {"AuditEvent"}
 EXACT_TENANT_FIELDS = {
     "id", "code", "name", "kind", "depth", "parent", "ancestors", "children", "staffCounts", "schoolProfile",
     "enrolment", "creditSummary", "indicators", "gaps", "disclosurePolicy", "targetProgress", "report", "childReports",
-    "lateReports", "reportingCompleteness",
+    "lateReports", "reportingCompleteness", "homeVisits", "mentorAssignments", "mentorTeams",
 }  # fmt: skip
+# Lists of student-level records (SchoolPrivate): the principal's own school only; anyone else,
+# an ancestor or the school's own bureau included, is refused with this code.
+STUDENT_LISTS = {"homeVisits": "HomeVisit", "mentorAssignments": "MentorAssignment", "mentorTeams": "MentorTeam"}
+STUDENT_DATA_STAYS_AT_SCHOOL = "STUDENT_DATA_STAYS_AT_SCHOOL"
 AGGREGATE_FIELDS = {"staffCounts", "creditSummary", "indicators"}
 # Fields whose oracle has many cases (report states and approval states, windows open or closed,
 # snapshots, cascading targets and their progress) are drawn more often, so that a run reaches them.
@@ -180,7 +188,15 @@ NODE_MODELS: dict[str, type] = {
     "Enrolment": SchoolEnrolment,
     "Delivery": Delivery,
     "DeliveryEndpoint": DeliveryEndpoint,
+    "HomeVisit": HomeVisit,
+    "MentorAssignment": MentorAssignment,
+    "MentorTeam": MentorTeam,
 }
+# Records that answers name by id (studentFileId) but that are no node type here: the walk knows them.
+ID_ONLY_MODELS: dict[str, type] = {"StudentFile": StudentFile}
+# Student-level tables (SchoolPrivate): their rows are seen by their own school alone (domain.md
+# "Student-level data never leaves the school"), never by a bureau above it.
+SCHOOL_PRIVATE = (StudentFile, HomeVisit, MentorAssignment, MentorTeam, MentorTeamMember)
 # Every table a world writes, parents first: the seed's tables, then the reporting chain's and the deliveries'.
 MODELS: tuple[type, ...] = tuple(dict.fromkeys((  # the seed may write windows too: each table once
     *WRITE_ORDER, ReportingWindow, Report, ReportEvent, AggregateSnapshot, DeliveryEndpoint, Delivery, DeliveryAttempt,
@@ -231,11 +247,13 @@ class World:
         self.by_id: dict[uuid.UUID, Node] = {}
         self.by_code: dict[str, Node] = {}
         self.records: dict[str, dict[uuid.UUID, dict[str, Any]]] = {name: {} for name in NODE_MODELS}
+        self.id_only: dict[str, dict[uuid.UUID, dict[str, Any]]] = {name: {} for name in ID_ONLY_MODELS}
+        self.private: set[uuid.UUID] = set()  # ids of school-private rows
         # The engine's figures of every tenant by year, (tenant id, code) -> IndicatorValue, read
         # once the world is written and a query needs them (see load_live_figures).
         self.live: dict[int, dict[tuple[uuid.UUID, str], Any]] = {}
         # Suppression patterns the oracle computed, by (root id, "live" or a period).
-        self.patterns: dict[tuple[uuid.UUID, str], set[uuid.UUID]] = {}
+        self.patterns: dict[tuple[uuid.UUID, str, str, int | None], set[uuid.UUID]] = {}
 
     def __repr__(self) -> str:  # what hypothesis prints for a failing example
         counts = {m.__tablename__: len(r) for m, r in self.rows.items() if r}
@@ -265,6 +283,11 @@ class World:
         for name, node_model in NODE_MODELS.items():
             if node_model is model:
                 self.records[name][values["id"]] = values
+        for name, id_model in ID_ONLY_MODELS.items():
+            if id_model is model:
+                self.id_only[name][values["id"]] = values
+        if model in SCHOOL_PRIVATE:
+            self.private.add(values["id"])
         return values
 
     def subtree(self, node: Node) -> list[Node]:
@@ -443,10 +466,39 @@ def worlds(draw: Any) -> World:
                         TrainingAttendance, tenant_id=teacher["tenant_id"], session_id=session["id"], staff_id=teacher["id"],
                         completed=completed, credits_awarded=credits if completed else Decimal(0), credit_year=session["ends_on"].year,
                     )  # fmt: skip
+    home_school(draw, world, teachers)
     reporting_chain(draw, world)
     deliveries(draw, world)
     arrivals(draw, world)
     return world
+
+
+def home_school(draw: Any, world: World, staff: dict[uuid.UUID, list[dict[str, Any]]]) -> None:
+    """Student files of some schools, with home visits, mentor assignments and mentor teams naming
+    the school's staff (bulk rows: the rules are not the point here, who sees them is)."""
+    for t in [t for t in world.tenants if t.kind == "SCHOOL"]:
+        owned = {"tenant_id": t.id}
+        for n in range(draw(st.integers(0, 2), label="students")):
+            student = world.add(
+                StudentFile, **owned, student_ref=f"{t.code[-4:]}{n}", name=f"学生{n}", gender="MALE", birth_date=None,
+                grade=7, class_name="", four_special=draw(st.sampled_from(("", "FAMILY"))),
+                concern_level=draw(st.sampled_from(("NONE", "SEVERE"))), active=True,
+            )  # fmt: skip
+            people = staff[t.id]
+            if not people:
+                continue
+            about = {**owned, "student_file_id": student["id"]}
+            for _ in range(draw(st.integers(0, 2), label="visits")):
+                day = dt.date(2025, draw(st.sampled_from((10, 11, 12))), 5)
+                world.add(HomeVisit, **about, staff_id=draw(st.sampled_from(people))["id"], visited_on=day,
+                          mode=draw(st.sampled_from(("IN_PERSON", "PHONE"))), note="", school_year=2025,
+                          school_month=day.month - 8)  # fmt: skip
+            for year in draw(st.sets(st.sampled_from(YEARS)), label="mentor years"):
+                world.add(MentorAssignment, **about, mentor_staff_id=draw(st.sampled_from(people))["id"], school_year=year, note="")
+            if draw(st.booleans()):
+                team = world.add(MentorTeam, **about, note="")
+                for member in draw(st.lists(st.sampled_from(people), unique_by=lambda r: r["id"], max_size=2)):
+                    world.add(MentorTeamMember, **owned, team_id=team["id"], staff_id=member["id"], role="OTHER")
 
 
 def reporting_chain(draw: Any, world: World) -> None:
@@ -578,6 +630,8 @@ class View:
         return resource is None or not self.client or f"{resource}:read" in self.scopes
 
     def sees_record(self, row: dict[str, Any]) -> bool:
+        if row["id"] in self.world.private:
+            return row["tenant_id"] == self.me.id  # the school itself, nobody above it
         return row["tenant_id"] in self.subtree
 
     def sees_personal(self, row: dict[str, Any]) -> bool:
@@ -666,7 +720,7 @@ def check_id_string(ctx: Ctx, global_id: str) -> None:
     if type_name == "Tenant":
         ctx.check(value in ctx.view.visible, f"a Tenant id outside the visible set: {ctx.view.world.by_id.get(value)}")
         return
-    row = ctx.view.world.records.get(type_name, {}).get(value)
+    row = ctx.view.world.records.get(type_name, {}).get(value) or ctx.view.world.id_only.get(type_name, {}).get(value)
     ctx.check(row is not None, f"an id of a record this world never held: {type_name}:{value}")
     ctx.check(ctx.view.sees_record(row), f"LEAK: {type_name} of {ctx.view.world.owner(row)!r} reached {ctx.view.me!r}")
 
@@ -913,22 +967,34 @@ def oracle_pattern(world: World, root: Node, cells: dict[uuid.UUID, tuple[str, f
     return hidden | unknown
 
 
-def pattern_for(world: World, root: Node, kind: str) -> set[uuid.UUID]:
-    """The hidden tenants of FOUR_SPECIAL_STUDENTS over `root`'s tree: "live", or a period's snapshots."""
-    key = (root.id, kind)
+def engine_cells(world: World, root: Node, code: str, year: int) -> dict[uuid.UUID, tuple[str, float]]:
+    """Each tenant's live (state, count) of a student-derived `code` in `year`, as the engine gives it
+    with a system session (its counts are checked against raw rows by each code's oracle test)."""
+    live = world.live[year]
+    return {t.id: (live[t.id, code].state.value, float(live[t.id, code].numerator or 0.0)) for t in world.subtree(root)}
+
+
+def pattern_for(world: World, root: Node, kind: str, code: str, year: int | None) -> set[uuid.UUID]:
+    """The hidden tenants of `code` over `root`'s tree: "live" (in `year`), or a period's snapshots."""
+    key = (root.id, kind, code, year)
     if key not in world.patterns:
-        cells = live_cells(world, root) if kind == "live" else snapshot_cells(world, root, kind, "FOUR_SPECIAL_STUDENTS")
+        if kind != "live":
+            cells = snapshot_cells(world, root, kind, code)
+        elif code == "FOUR_SPECIAL_STUDENTS":
+            cells = live_cells(world, root)  # from the generated rows: the engine is checked against them
+        else:
+            cells = engine_cells(world, root, code, year)  # type: ignore[arg-type]
         world.patterns[key] = oracle_pattern(world, root, cells)
     return world.patterns[key]
 
 
-def as_seen(view: View, t: Node, code: str, want: dict[str, Any], kind: str) -> dict[str, Any]:
+def as_seen(view: View, t: Node, code: str, want: dict[str, Any], kind: str, year: int | None = None) -> dict[str, Any]:
     """`want` (an unsuppressed figure) as this principal sees it: a school's own people see its own
-    figures whole; every other reader, API clients included, the tree's pattern."""
+    figures whole; every other reader, API clients included, the tree's pattern (of `code`)."""
     indicator = BY_CODE.get(code)
     if indicator is None or not indicator.student_derived or (not view.client and view.me is t and t.kind == "SCHOOL"):
         return want
-    hidden = t.id in pattern_for(view.world, t.root, kind)  # type: ignore[arg-type]
+    hidden = t.id in pattern_for(view.world, t.root, kind, code, year)  # type: ignore[arg-type]
     SUPPRESSION_SEEN["suppressed" if hidden else "shown"] += 1
     return want | SUPPRESSED if hidden else want
 
@@ -1031,7 +1097,7 @@ def check_report(ctx: Ctx, t: Node, period: str, got: dict[str, Any]) -> None:
             return as_seen(view, t, r["indicator"], figure(r), period)
 
         def current(r: dict[str, Any]) -> dict[str, Any]:
-            return as_seen(view, t, r["indicator"], figure(live[t.id, r["indicator"]]), "live")
+            return as_seen(view, t, r["indicator"], figure(live[t.id, r["indicator"]]), "live", int(period[:4]))
 
         changed = [(r, current(r)) for r in ordered if moved(approved(r), current(r))]
         answer = got["changesSinceApproved"]
@@ -1294,16 +1360,17 @@ def check_adx(ctx: Ctx, period: str, document: str) -> None:
         ctx.check(all(same(a, b) for (_, a), (_, b) in zip(got, want, strict=True)), f"adxDocument({period}) values of {code}")
 
 
-async def load_live_figures(api: Any, world: World) -> None:
+async def load_live_figures(api: Any, world: World, years: set[int] | None = None) -> None:
     """The engine's figures of every tenant of the world, with a system session (the years targets and
-    reports ask for); the principal's must be the same, as for Tenant.indicators."""
-    if world.live:
+    reports ask for, and any other `years`); the principal's must be the same, as for Tenant.indicators."""
+    wanted = {current_school_year(), *(int(p[:4]) for p in PERIODS), *(years or ())} - set(world.live)
+    if not wanted:
         return
     runtime = api.app.state.runtime
     refs = [TenantRef(id=t.id, path=t.path, depth=t.depth, kind=t.kind) for t in world.tenants]
     async with runtime.sessionmaker() as session:
         as_system(session, "isolation oracle")
-        for year in sorted({current_school_year(), *(int(p[:4]) for p in PERIODS)}):
+        for year in sorted(wanted):
             figures = await compute_indicators(session, refs, year=year, standard=standard(runtime.settings.standards_version))
             world.live[year] = figures
 
@@ -1484,6 +1551,8 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
     is_records = base.endswith("Connection") and "scope" in {a["name"] for a in schema.field("Tenant", name)["args"]}
     if not view.allows(TENANT_FIELD_RESOURCE.get(name)):
         raise Refused("PERMISSION_DENIED")  # a client without the field's read scope
+    if name in STUDENT_LISTS and (t is not view.me or t.kind != "SCHOOL"):
+        raise Refused(STUDENT_DATA_STAYS_AT_SCHOOL)
     if not mine and (name in SUBTREE_FIELDS or (is_records and args.get("scope") == "SUBTREE")):
         raise Refused("ANCESTOR_SUBTREE")
     if value is _ABSENT:
@@ -1525,6 +1594,12 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
         ctx.check(got <= want, f"LEAK: {name}({scope}) of {t!r} shows {len(got - want)} records the oracle hides")
         if exact:
             ctx.check(got == want, f"{name}({scope}) of {t!r}: {len(got)} records, oracle {len(want)}")
+    elif name in STUDENT_LISTS:
+        node_type = STUDENT_LISTS[name]
+        want = view.records(node_type, lambda r: r["tenant_id"] == t.id and args.get("schoolYear") in (None, r.get("school_year")))
+        got = {decode_id(n["id"])[1] for n in value["nodes"]}
+        ctx.check(got <= want, f"LEAK: {name} of {t!r} shows {len(got - want)} records the oracle hides")
+        ctx.check(got == want, f"{name} of {t!r}: {len(got)} records, oracle {len(want)}")
     elif not exact:
         return
     elif name == "report":
@@ -1586,6 +1661,7 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
     elif name == "indicators":
         # The engine's figures over the whole subtree, computed with a system session: what the
         # principal gets must be the full figure (it covers the subtree), never a partial one.
+        await load_live_figures(ctx.api, ctx.view.world, {check_year(args.get("year"))})  # the patterns' cells
         runtime = ctx.api.app.state.runtime
         async with runtime.sessionmaker() as session:
             as_system(session, "isolation oracle")
@@ -1603,7 +1679,7 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
                 cell = live_cells(ctx.view.world, t.root)[t.id]  # type: ignore[arg-type]
                 engine = (w.state.value, w.numerator)
                 ctx.check(engine == cell, f"FOUR_SPECIAL_STUDENTS of {t!r}: engine {engine} != rows {cell}")
-            seen = as_seen(ctx.view, t, v["indicator"], figure(w), "live")
+            seen = as_seen(ctx.view, t, v["indicator"], figure(w), "live", check_year(args.get("year")))
             for key, expected in (("numerator", seen["numerator"]), ("denominator", seen["denominator"]),
                                   ("unitsTotal", w.units_total), ("unitsNotReported", w.units_not_reported),
                                   ("state", seen["state"]), ("value", seen["value"])):  # fmt: skip
@@ -2131,6 +2207,67 @@ async def test_every_root_field_and_node_type_is_generated(api) -> None:  # type
     assert tenant_fields - EXACT_TENANT_FIELDS - records == set(), (
         f"Tenant fields {tenant_fields - EXACT_TENANT_FIELDS - records} are only walked for leaks: add their exact oracle"
     )
+
+
+def student_record_sweep(draw: Any, schema: Schema) -> tuple[World, list[tuple[View, list[Query]]]]:
+    """Every student-level list on every tenant and every student-level record by node(id:), asked by
+    a person at each tenant of a random world and by an API client with the student scopes: the
+    random queries above reach these fields too rarely to show a leak in one run."""
+    world = draw(worlds(), label="world")
+    private = [(name, rid) for name, rows in world.records.items() for rid in rows if rid in world.private]
+    queries: list[Query] = []
+    for t in world.tenants:
+        for name, node_type in STUDENT_LISTS.items():
+            tf = TenantField(name, {}, f"{name}(first: 100) {{ nodes {{ {schema.selection(node_type)} }} }}")
+            queries.append(Query("tenant", f"query ($c: String!) {{ tenant(code: $c) {{ __typename id code {tf.text} }} }}",
+                                 {"c": t.code}, functools.partial(_check_student_list, schema, t, tf)))  # fmt: skip
+    for name, rid in private:
+        gid = id_of(name, rid)
+        queries.append(Query("node", "query ($id: ID!) { node(id: $id) { __typename id } }", {"id": gid},
+                             functools.partial(_check_private_node, name, rid)))  # fmt: skip
+    # A school holding student records, its county and city, and a few tenants anywhere.
+    holders = sorted({world.owner(world.records[name][rid]).code for name, rid in private})
+    picked = []
+    if holders:
+        school = world.by_code[draw(st.sampled_from(holders), label="school with student records")]
+        picked += [school, *school.ancestors]
+    picked += draw(st.lists(st.sampled_from(world.tenants), max_size=3), label="other principals")
+    sessions = []
+    for t in dict.fromkeys(picked):
+        as_client = draw(st.booleans(), label="client")
+        scopes = frozenset({"tenants:read", "homeschool:read", "mentorship:read"}) if as_client else frozenset()
+        sessions.append((View(world, t, frozenset({"ADMIN"}), scopes, client=as_client), queries))
+    return world, sessions
+
+
+async def _check_student_list(schema: Schema, t: Node, tf: TenantField, ctx: Ctx) -> None:
+    answered = ctx.body["data"]["tenant"]
+    if t.id not in ctx.view.visible:
+        ctx.check(answered is None, f"LEAK: {t!r} answered to {ctx.view.me!r}")
+        return
+    try:
+        await check_tenant_field(ctx, schema, t, tf, _ABSENT)
+    except Refused as refusal:
+        ctx.check(refusal.code in error_codes(ctx.body), f"expected {refusal.code} for {tf.name} on {t!r}")
+        ctx.check(answered is None, f"refused {tf.name} on {t!r}: the tenant should be null")
+        return
+    ctx.check(answered is not None, f"{tf.name} of its own school {t!r} came back null")
+    await check_tenant_field(ctx, schema, t, tf, answered[tf.name])
+
+
+async def _check_private_node(type_name: str, rid: uuid.UUID, ctx: Ctx) -> None:
+    answered = ctx.body["data"]["node"]
+    row = ctx.view.world.records[type_name][rid]
+    seen = ctx.view.sees_record(row) and ctx.view.allows(NODE_RESOURCE[type_name])
+    ctx.check(seen or answered is None, f"LEAK: node {type_name} of {ctx.view.world.owner(row)!r} answered to {ctx.view.me!r}")
+    ctx.check(not seen or answered is not None, f"{type_name} of {ctx.view.world.owner(row)!r} came back null to its school")
+
+
+@settings(max_examples=10, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink], **COMMON)
+@given(data=st.data())
+async def test_student_level_records_reach_their_school_only(api, database_url, report, bounded_shrink, data) -> None:  # type: ignore[no-untyped-def]
+    world, sessions = data.draw(st.composite(lambda draw: student_record_sweep(draw, app_schema(api)))(), label="sweep")
+    await run_example(api, database_url, world, sessions)
 
 
 def test_oracle_knows_every_role() -> None:

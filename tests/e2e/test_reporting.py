@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from runxin.platform.indicators import INDICATORS
 from runxin.graphql.ids import encode_id
 from runxin.platform.hotlines.models import Hotline
+from runxin.platform.indicators import INDICATORS
 from runxin.platform.reporting.models import AggregateSnapshot, Report
 from runxin.platform.schools.models import SchoolProfile
 from runxin.platform.stations.models import Station

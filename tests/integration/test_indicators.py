@@ -13,7 +13,7 @@ from sqlalchemy import event
 from runxin.platform.indicators import INDICATORS
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
-from runxin.platform.indicators import TenantRef, ValueState, compute_indicators, school_gaps
+from runxin.platform.indicators import INDICATORS, TenantRef, ValueState, compute_indicators, school_gaps
 from runxin.platform.models import tenant_owned_models
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff

@@ -139,3 +139,91 @@ async def test_rls_refuses_a_bureaus_write_even_when_counting(students_seeded: S
                 ),
                 {"t": school.id, "r": students_seeded.tree.city.id},
             )
+
+
+# Every other student-level table has the same wall (home visits, mentors, mentor teams).
+HOME_SCHOOL_TABLES = ("home_visit", "mentor_assignment", "mentor_team", "mentor_team_member")
+
+
+@pytest.fixture(scope="module")
+def home_school_seeded(students_seeded: Seeded) -> Seeded:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def insert() -> None:
+        engine = create_async_engine(students_seeded.url)
+        async with engine.begin() as conn:
+            for school in students_seeded.tree.all_schools():
+                owned = {"t": school.id, "r": students_seeded.tree.city.id}
+                student = (await conn.execute(text("SELECT id FROM student_file WHERE tenant_id = :t"), owned)).scalar_one()
+                staff = (
+                    await conn.execute(
+                        text(
+                            "INSERT INTO staff (id, tenant_id, root_id, kind, name, gender, phone, qualifications, strong_teacher, active)"
+                            " VALUES (gen_random_uuid(), :t, :r, 'HOMEROOM', '教师', 'FEMALE', '', '', false, true) RETURNING id"
+                        ),
+                        owned,
+                    )
+                ).scalar_one()
+                ids = {**owned, "s": student, "f": staff}
+                await conn.execute(
+                    text(
+                        "INSERT INTO home_visit (id, tenant_id, root_id, student_file_id, staff_id, visited_on, mode, note,"
+                        " school_year, school_month) VALUES (gen_random_uuid(), :t, :r, :s, :f, '2025-10-10', 'IN_PERSON', '', 2025, 2)"
+                    ),
+                    ids,
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO mentor_assignment (id, tenant_id, root_id, student_file_id, mentor_staff_id, school_year, note)"
+                        " VALUES (gen_random_uuid(), :t, :r, :s, :f, 2025, '')"
+                    ),
+                    ids,
+                )
+                team = (
+                    await conn.execute(
+                        text(
+                            "INSERT INTO mentor_team (id, tenant_id, root_id, student_file_id, note)"
+                            " VALUES (gen_random_uuid(), :t, :r, :s, '') RETURNING id"
+                        ),
+                        ids,
+                    )
+                ).scalar_one()
+                await conn.execute(
+                    text(
+                        "INSERT INTO mentor_team_member (id, tenant_id, root_id, team_id, staff_id, role)"
+                        " VALUES (gen_random_uuid(), :t, :r, :m, :f, 'HOMEROOM_TEACHER')"
+                    ),
+                    {**ids, "m": team},
+                )
+        await engine.dispose()
+
+    asyncio.run(insert())
+    return students_seeded
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", HOME_SCHOOL_TABLES)
+async def test_rls_keeps_home_school_rows_to_the_school(home_school_seeded: Seeded, owner_engine: AsyncEngine, table: str) -> None:  # noqa: F811
+    tree = home_school_seeded.tree
+    school = tree.all_schools()[0]
+    county = home_school_seeded.county_a
+
+    async def owners(path: str, counting: bool = False) -> set:  # type: ignore[type-arg]
+        async with owner_engine.begin() as conn:
+            await as_app(conn, path)
+            if counting:
+                await conn.execute(text("SELECT set_config('runxin.counting', 'on', true)"))
+            return set((await conn.execute(text(f"SELECT tenant_id FROM {table}"))).scalars())
+
+    # The school reads its own row; the bureaus above read nothing, except counting their own subtree
+    assert await owners(school.path) == {school.id}
+    assert await owners(county.path) == set()
+    assert await owners(tree.city.path) == set()
+    assert await owners(county.path, counting=True) == {s.id for s in tree.schools[county.code]}
+    # And a bureau cannot change a row even when counting
+    async with owner_engine.begin() as conn:
+        await as_app(conn, county.path)
+        await conn.execute(text("SELECT set_config('runxin.counting', 'on', true)"))
+        assert (await conn.execute(text(f"UPDATE {table} SET updated_at = now() RETURNING id"))).all() == []

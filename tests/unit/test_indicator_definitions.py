@@ -30,7 +30,19 @@ EXPECTED = {
     "CREDITS_PER_TEACHER": Unit.TEACHER,
     "MODEL_SCHOOL_SHARE": Unit.SCHOOL,
     "FOUR_SPECIAL_STUDENTS": Unit.SCHOOL,
+    # Home-school work and all-staff mentorship (seeds/000, 001, 002).
+    "HOME_VISIT_COVERAGE": Unit.SCHOOL,
+    "FOUR_SPECIAL_MONTHLY": Unit.SCHOOL,
+    "MENTOR_STUDENT_COVERAGE": Unit.SCHOOL,
+    "SERIOUS_CONCERN_TEAMS": Unit.SCHOOL,
+    "TEACHERS_MENTORING": Unit.TEACHER,
+    "MENTOR_LOAD_WITHIN_LIMIT": Unit.TEACHER,
+    "HOMEROOM_MENTORING": Unit.TEACHER,
+    "STUDENTS_WITH_MENTOR": Unit.SCHOOL,
+    "STUDENTS_VISITED": Unit.SCHOOL,
 }
+# Counts of students: shown above the school only through small-count suppression.
+STUDENT_COUNTS = {"FOUR_SPECIAL_STUDENTS", "STUDENTS_WITH_MENTOR", "STUDENTS_VISITED"}
 
 
 def test_every_indicator_is_defined_once_with_its_unit() -> None:
@@ -47,11 +59,22 @@ def test_definition_is_complete(indicator) -> None:  # type: ignore[no-untyped-d
     # The Chinese name is Chinese, not a copy of the English one.
     assert any("\u4e00" <= ch <= "\u9fff" for ch in indicator.name_zh)
     assert indicator.unit in FAMILIES
-    kinds = {"CREDITS_PER_TEACHER": ValueKind.MEAN, "FOUR_SPECIAL_STUDENTS": ValueKind.COUNT}
-    expected_kind = kinds.get(indicator.code, ValueKind.RATIO)
+    expected_kind = (
+        ValueKind.MEAN
+        if indicator.code == "CREDITS_PER_TEACHER"
+        else ValueKind.COUNT
+        if indicator.code in STUDENT_COUNTS
+        else ValueKind.RATIO
+    )
     assert indicator.value_kind is expected_kind
+    assert indicator.student_derived is (indicator.code in STUDENT_COUNTS)
     for target in indicator.targets:
         assert 0 < target.value <= 1 and target.source
+
+
+@pytest.mark.parametrize("code", [c for c in EXPECTED if c.startswith(("HOME_", "FOUR_", "MENTOR", "SERIOUS", "TEACHERS_", "HOMEROOM_", "STUDENTS_"))])
+def test_home_school_and_mentorship_descriptions_cite_their_seed_clause(code: str) -> None:
+    assert "seeds/00" in BY_CODE[code].description and "§" in BY_CODE[code].description
 
 
 def test_targets_carry_the_domain_numbers() -> None:

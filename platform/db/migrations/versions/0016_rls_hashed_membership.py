@@ -1,7 +1,7 @@
 """row-level security: test subtree membership with a hash, not a linear search
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0015
 Create Date: 2026-12-04
 
 0004 wrote the tenant-keyed policies as `tenant_id = ANY (ARRAY(SELECT id ... subtree))` so that a
@@ -26,7 +26,7 @@ already, school-private ones included.
 from alembic import op
 
 revision = "0016"
-down_revision = "0010"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""GraphQL of home-school work: HomeVisit, Tenant.homeVisits, homeVisitCreate/Update/Delete."""

@@ -1,0 +1,1 @@
+"""GraphQL of all-staff mentorship: MentorAssignment, MentorTeam, their Tenant lists and mutations."""
