@@ -84,11 +84,13 @@ def generate_by_city(scale: Scale, seed: int, data: Dataset, progress: Progress 
         _add_counties(data, city, rng)
         add_people(data, city, rng)
         _add_targets(data, city, rng)
-        add_reporting(data, city, seed)  # its own random stream: the draws above are unchanged
         if (province == PROVINCE and number == SAMPLE_CITY) or index == 0:
             data.sample_codes = _sample_codes(city)
             # Student-level rows for the sample city's demo schools only (seed/students.py).
             add_home_school(data, city, seed)
+        # Last, on its own random stream (and taking ids after every other row): the rows above are
+        # the same with or without it.
+        add_reporting(data, city, seed)
         if progress is not None:
             progress("generate", index + 1, len(cities))
         yield city
