@@ -22,6 +22,7 @@ from strawberry.tools import merge_types
 # them lazily, so without these a node(id:) before any list of that type would answer null.
 import runxin.graphql.centres.queries  # noqa: E402,F401
 import runxin.graphql.hotlines.queries  # noqa: E402,F401
+import runxin.graphql.recognitions.queries  # noqa: E402,F401
 import runxin.graphql.schools.queries  # noqa: E402,F401
 import runxin.graphql.staffing.queries  # noqa: E402,F401
 import runxin.graphql.stations.queries  # noqa: E402,F401
@@ -41,6 +42,8 @@ from runxin.graphql.fanout import FragmentFanOutLimiter
 from runxin.graphql.hotlines.mutations import HotlineMutation
 from runxin.graphql.imports import DataImportMutation
 from runxin.graphql.hotlines.types import HotlineNode
+from runxin.graphql.recognitions.mutations import RecognitionMutation
+from runxin.graphql.recognitions.types import ModelSchoolRecognitionNode
 from runxin.graphql.reporting.mutations import ReportMutation
 from runxin.graphql.schools.mutations import SchoolMutation
 from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
@@ -67,6 +70,7 @@ Mutation = merge_types(
         StaffMutation,
         TenantMutation,
         SchoolMutation,
+        RecognitionMutation,
         TrainingMutation,
         TargetMutation,
         DisclosureMutation,
@@ -86,6 +90,7 @@ EXTRA_TYPES = [
     StaffNode,
     SchoolProfileNode,
     EnrolmentNode,
+    ModelSchoolRecognitionNode,
     TrainingProgrammeNode,
     TrainingSessionNode,
     TrainingAttendanceNode,

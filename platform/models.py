@@ -8,6 +8,7 @@ from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryE
 from runxin.platform.disclosure.models import DisclosurePolicy
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.identity.models import ApiClient
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.reporting import locks as _locks  # noqa: F401 - installs the period locks wherever models are used
 from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
 
@@ -37,6 +38,7 @@ __all__ = [
     "DisclosurePolicy",
     "Hotline",
     "HotlineCallCount",
+    "ModelSchoolRecognition",
     "Report",
     "ReportEvent",
     "ReportingWindow",

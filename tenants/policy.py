@@ -50,6 +50,7 @@ RESOURCES = (
     "staff",
     "training",
     "targets",
+    "recognitions",
     "indicators",
     "reports",
     "deliveries",

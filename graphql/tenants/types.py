@@ -25,6 +25,8 @@ from runxin.graphql.records import RecordScope, require_subtree
 from runxin.graphql.reporting.types import ApprovalStateEnum, ReportType
 from runxin.graphql.schools.types import SchoolProfileNode
 from runxin.graphql.staffing.types import StaffCounts, StaffKind, StaffNode
+from runxin.graphql.recognitions.queries import recognitions_of
+from runxin.graphql.recognitions.types import ModelSchoolRecognitionNode
 from runxin.graphql.stations.queries import stations_of
 from runxin.graphql.stations.types import StationNode
 from runxin.graphql.targets.progress import EffectiveTarget
@@ -99,6 +101,13 @@ class TenantNode(Node):
     centres = records_field(CentreNode, centres_of, "centres", "Youth healthy-growth counselling centres (a county's own).")
 
     hotlines = records_field(HotlineNode, hotlines_of, "hotlines", "Psychological-aid hotlines.")
+
+    model_school_recognitions = records_field(
+        ModelSchoolRecognitionNode,
+        recognitions_of,
+        "recognitions",
+        "A school's recognitions as a mental-health model school (心理健康特色学校), withdrawn and expired ones included.",
+    )
 
     @strawberry.field(
         description="Mental-health teachers, hired counsellors and homeroom teachers; personal data by policy.",

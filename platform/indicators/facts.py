@@ -20,16 +20,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from sqlalchemy import Float, Select, and_, case, cast, false, func, not_, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, extract, false, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
+from runxin.platform.recognitions.models import COUNTED_LEVELS, ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
-from runxin.platform.staffing.models import Staff
+from runxin.platform.staffing.models import ALL_TEACHER_KINDS, Staff
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
-from runxin.platform.training.models import TrainingAttendance
+from runxin.platform.training.models import AUDIENCES, TrainingAttendance
 from runxin.platform.tree.models import Tenant, TenantKind
 
 
@@ -55,8 +56,7 @@ ROOM_FUNCTIONS = {
     "ASSESSMENT": Station.assessment,
     "SANDPLAY": Station.sandplay,
 }
-MODEL_SCHOOL_LEVELS = ("CITY", "PROVINCE", "NATIONAL")
-TEACHER_KINDS = ("FULL_TIME", "PART_TIME")
+MODEL_SCHOOL_LEVELS = COUNTED_LEVELS
 
 
 def _flag(column: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -85,6 +85,24 @@ def station_checks(standard: Standard) -> dict[str, ColumnElement[bool]]:
             raise ValueError(f"Standard {standard.version} asks for room function {name}, which Station does not record.")
         checks[name] = ROOM_FUNCTIONS[name].is_(True)
     return checks
+
+
+def recognised_at_year_end(year: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """A ModelSchoolRecognition row in force on 31 December of `year` (recognitions/models.py
+    `in_force_on`): granted by then, not revoked on or before it, valid through it.
+
+    Year-end, not "some day of the year": the target is a share reached by the end of its year,
+    and a title withdrawn or lapsed in the year does not count for it. The day is compared as
+    a number (yyyymmdd) built with EXTRACT, which both engines compile, because `year` may be a
+    bound parameter and neither engine makes a date from one the same way.
+    """
+    until = ModelSchoolRecognition.valid_until
+    until_key = extract("year", until) * 10000 + extract("month", until) * 100 + extract("day", until)
+    return and_(
+        extract("year", ModelSchoolRecognition.recognised_on) <= year,
+        or_(ModelSchoolRecognition.revoked_on.is_(None), extract("year", ModelSchoolRecognition.revoked_on) > year),
+        or_(until.is_(None), until_key >= year * 10000 + 1231),
+    )
 
 
 def counted_station() -> ColumnElement[bool]:
@@ -127,7 +145,13 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             _flag(SchoolProfile.independent).label("independent"),
             _flag(SchoolProfile.small_scale).label("small_scale"),
             SchoolProfile.cluster_centre_id.label("cluster_centre_id"),
-            func.coalesce(SchoolProfile.model_school_level, "NONE").label("model_school_level"),
+            _exists(
+                ModelSchoolRecognition,
+                Tenant,
+                ModelSchoolRecognition.tenant_id == Tenant.id,
+                ModelSchoolRecognition.level.in_(MODEL_SCHOOL_LEVELS),
+                recognised_at_year_end(year),
+            ).label("model_school"),
             and_(or_(central, vocational), not_(covered_by_cluster)).label("station_required"),
             _exists(Hotline, Tenant, Hotline.tenant_id == Tenant.id, Hotline.status == "ACTIVE").label("hotline"),
             _exists(*station).label("station"),
@@ -156,11 +180,20 @@ def county_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
     ).where(Tenant.kind == TenantKind.COUNTY.value, *where)
 
 
+def audience_column(audience: str) -> str:
+    """The teacher fact that says a teacher completed a session for `audience` in the year."""
+    return f"trained_{audience.lower()}"
+
+
 def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement[bool]]) -> Select:
-    """One row per active full-time or part-time staff member of a tenant matching `where`."""
+    """One row per active teacher (any of ALL_TEACHER_KINDS) of a tenant matching `where`.
+
+    `kind` says which teacher it is: the mental-health teacher indicators keep to their own kinds
+    (definitions.py), the all-teacher ones count every row.
+    """
     del standard
 
-    def completed_in_year(*columns: ColumnElement) -> Select:
+    def completed_in_year(*columns: ColumnElement, also: Sequence[ColumnElement[bool]] = ()) -> Select:
         # Attendance carries the session's end year, so no ancestor-owned session row is read.
         return (
             select(*columns)
@@ -168,22 +201,32 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
                 TrainingAttendance.staff_id == Staff.id,
                 TrainingAttendance.completed,
                 TrainingAttendance.credit_year == year,
+                *also,
             )
             .correlate(Staff)
         )
 
     credits = completed_in_year(func.coalesce(func.sum(TrainingAttendance.credits_awarded), 0)).scalar_subquery()
+    columns: list[ColumnElement] = [
+        Staff.id.label("staff_id"),
+        Tenant.path.label("path"),
+        Staff.kind.label("kind"),
+        completed_in_year(TrainingAttendance.id).exists().label("trained"),
+        # Float, not Numeric: the sum is a figure to divide, and SQLite has no decimals.
+        cast(credits, Float).label("credits"),
+    ]
+    # --- training by audience: a session of a programme for this audience completed in the year
+    # (the audience is copied onto the attendance, like the year). definitions.py decides which
+    # audiences train which kind of teacher (training/models.py AUDIENCE_KINDS).
+    columns += [
+        completed_in_year(TrainingAttendance.id, also=[TrainingAttendance.audience == audience]).exists().label(audience_column(audience))
+        for audience in AUDIENCES
+    ]
     return (
-        select(
-            Staff.id.label("staff_id"),
-            Tenant.path.label("path"),
-            completed_in_year(TrainingAttendance.id).exists().label("trained"),
-            # Float, not Numeric: the sum is a figure to divide, and SQLite has no decimals.
-            cast(credits, Float).label("credits"),
-        )
+        select(*columns)
         .select_from(Staff)
         .join(Tenant, Tenant.id == Staff.tenant_id)
-        .where(Staff.active, Staff.kind.in_(TEACHER_KINDS), *where)
+        .where(Staff.active, Staff.kind.in_(ALL_TEACHER_KINDS), *where)
     )
 
 

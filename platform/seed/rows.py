@@ -18,6 +18,7 @@ from typing import Any
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.db.base import Base, Timestamped
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
@@ -36,6 +37,7 @@ WRITE_ORDER: tuple[type[Base], ...] = (
     Tenant,
     TenantParentLink,
     SchoolProfile,
+    ModelSchoolRecognition,
     SchoolEnrolment,
     CounsellingCentre,
     CentreActivity,
@@ -74,6 +76,7 @@ class Dataset:
     """The generated rows of every table, in insert order."""
 
     def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.new_id = IdStream(seed)
         self.rows: dict[type[Base], list[dict[str, Any]]] = {model: [] for model in WRITE_ORDER}
         self.sample_codes: tuple[str, str, str] = ("", "", "")
