@@ -18,6 +18,8 @@ from runxin.platform.centres.services import validate_centre, validate_centre_ac
 from runxin.platform.codes import check_division_code, check_school_code
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.hotlines.services import validate_call_counts, validate_hotline
+from runxin.platform.recognitions.models import COUNTED_LEVELS, ModelSchoolRecognition, in_force_on
+from runxin.platform.recognitions.services import validate_recognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.schools.services import TenantRef, validate_enrolment, validate_school_profile
 from runxin.platform.seed import SCALES
@@ -93,7 +95,11 @@ def test_proportions_follow_the_domain(city) -> None:  # type: ignore[no-untyped
 
     assert 0.30 < share(lambda p: p["central_rank"]) < 0.40
     assert 0.15 < share(lambda p: p["small_scale"]) < 0.25
-    assert 0.07 < share(lambda p: p["model_school_level"] in ("CITY", "PROVINCE", "NATIONAL")) < 0.13
+    year_end = dt.date(2025, 12, 31)
+    model_schools = {
+        r["tenant_id"] for r in city.rows[ModelSchoolRecognition] if r["level"] in COUNTED_LEVELS and in_force_on(r, year_end)
+    }
+    assert 0.07 < share(lambda p: p["tenant_id"] in model_schools) < 0.13
     assert share(lambda p: p["cluster_centre_id"] is not None) > 0.05
     categories = Counter(p["category"] for p in profiles)
     assert categories["21"] > categories["31"] > categories["36"] > 0 and categories["51"] > 0
@@ -112,7 +118,10 @@ def test_staff_look_like_people(city) -> None:  # type: ignore[no-untyped-def]
     staff = city.rows[Staff]
     assert all(re.fullmatch(r"1[358]\d{9}", s["phone"]) for s in staff)
     assert all(2 <= len(s["name"]) <= 3 for s in staff)
-    assert {s["kind"] for s in staff} == {"FULL_TIME", "PART_TIME", "HIRED_COUNSELLOR", "HOMEROOM"}
+    assert {s["kind"] for s in staff} == {"FULL_TIME", "PART_TIME", "HIRED_COUNSELLOR", "HOMEROOM", "PRINCIPAL"}
+    # one principal per school, and no subject teachers (they would only multiply the rows)
+    principals = Counter(s["tenant_id"] for s in staff if s["kind"] == "PRINCIPAL")
+    assert set(principals.values()) == {1} and len(principals) == len(city.rows[SchoolProfile])
     assert all(s["employed_since"].year >= s["birth_date"].year + 22 for s in staff)
 
 
@@ -153,3 +162,11 @@ def test_seeded_rows_pass_the_domain_rules(city) -> None:  # type: ignore[no-unt
         session = sessions[row["session_id"]]
         owner = tenants[programmes[session.programme_id]["tenant_id"]]
         validate_attendance(row, tenants[row["tenant_id"]], today=today, training_session=session, programme_owner=owner)
+        assert row["audience"] == programmes[session.programme_id]["audience"]
+    # each recognition as the bureau entitled to its level would record it (the county for a
+    # county title, the city for the others)
+    for row in city.rows[ModelSchoolRecognition]:
+        school = tenants[row["tenant_id"]]
+        county = tenants[school.parent_id]
+        writer = county if row["level"] == "COUNTY" else tenants[county.parent_id]
+        validate_recognition(row, school, today=today, writer=writer, creating=True)
