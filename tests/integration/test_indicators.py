@@ -13,7 +13,9 @@ from sqlalchemy import event
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
 from runxin.platform.indicators import TenantRef, ValueState, compute_indicators, school_gaps
+from runxin.platform.indicators.definitions import INDICATORS
 from runxin.platform.models import tenant_owned_models
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.standards import STANDARDS
@@ -32,8 +34,15 @@ STRICT, LENIENT = STANDARDS["2023"], STANDARDS["2023-lenient"]
 # --- arranging facts ---------------------------------------------------------------------------
 
 
-def profile(school: Tenant, **fields) -> SchoolProfile:  # type: ignore[no-untyped-def]
-    return SchoolProfile(tenant_id=school.id, category=school.code[:2], **fields)
+def profile(school: Tenant, *, model_school_level: str = "NONE", **fields) -> SchoolProfile | list:  # type: ignore[no-untyped-def]
+    """The school's profile; with a model-school level, also the recognition that gives it (in force)."""
+    row = SchoolProfile(tenant_id=school.id, category=school.code[:2], **fields)
+    return row if model_school_level == "NONE" else [row, recognition(school, model_school_level)]
+
+
+def recognition(school: Tenant, level: str, **fields) -> ModelSchoolRecognition:  # type: ignore[no-untyped-def]
+    values = {"title": f"{level}特色学校", "recognised_on": dt.date(YEAR - 1, 6, 1), "awarded_by": "教育局"} | fields
+    return ModelSchoolRecognition(tenant_id=school.id, level=level, **values)
 
 
 def station(  # type: ignore[no-untyped-def]
@@ -460,7 +469,7 @@ async def test_statements_per_call_do_not_grow_with_tenants(system_session, engi
         with StatementCounter(engine) as counter:
             values = await compute_indicators(system_session, refs(*tree.counties[:n]), year=YEAR, standard=STRICT)
         counts[n] = counter.count
-        assert len(values) == n * 12
+        assert len(values) == n * len(INDICATORS)
     # Then it is one statement per fact family (school, county, teacher), whatever the number
     assert counts == {2: 3, 6: 3, 12: 3}
     # and 12 sibling schools need no county statement
