@@ -117,7 +117,7 @@ async def test_a_county_approves_its_schools_in_bulk_and_the_city_accepts(api, t
     body = await api.gql(ONE, {"code": city.code, "p": PERIOD}, as_=city)
     report = body["data"]["tenant"]["report"]
     assert [e["action"] for e in report["events"]] == ["ACCEPT"]
-    assert report["snapshot"]["version"] == 1 and len(report["snapshot"]["figures"]) == 12
+    assert report["snapshot"]["version"] == 1 and len(report["snapshot"]["figures"]) == len(INDICATORS)
     assert report["changesSinceApproved"] == []
     # And a school's report now reads approved above, with the county's comment in its history
     body = await api.gql(ONE, {"code": schools[0].code, "p": PERIOD}, as_=schools[0])
