@@ -110,7 +110,7 @@ class TenantNode(Node):
     )
 
     @strawberry.field(
-        description="Mental-health teachers, hired counsellors and homeroom teachers; personal data by policy.",
+        description="Mental-health teachers, hired counsellors, homeroom and subject teachers, principals; personal data by policy.",
         permission_classes=[can_read("staff")],
     )
     async def staff(
