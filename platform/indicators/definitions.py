@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, literal_column, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from runxin.platform.indicators.facts import Unit, audience_column
+from runxin.platform.indicators.facts import Unit, trained_for
 from runxin.platform.staffing.models import MENTAL_HEALTH_TEACHER_KINDS
 from runxin.platform.standards import Standard
 from runxin.platform.training.models import AUDIENCE_KINDS
@@ -103,12 +103,12 @@ def _mental_health_teacher(f) -> ColumnElement[bool]:  # type: ignore[no-untyped
 
 def _trained_for(f, *audiences: str) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
     """Completed a session in the year of a programme for one of `audiences`."""
-    return or_(*(getattr(f, audience_column(audience)) for audience in audiences))
+    return or_(*(trained_for(f, audience) for audience in audiences))
 
 
 def _trained_in_basics(f) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
     """Completed a session in the year of a programme meant for the teacher's kind (AUDIENCE_KINDS)."""
-    return or_(*(and_(f.kind.in_(kinds), getattr(f, audience_column(audience))) for audience, kinds in AUDIENCE_KINDS.items()))
+    return or_(*(and_(f.kind.in_(kinds), trained_for(f, audience)) for audience, kinds in AUDIENCE_KINDS.items()))
 
 
 EVERY_TEACHER = "不漏一校、不漏一人: every teacher of every school trained (seeds/003 §四2), a standing target."

@@ -180,9 +180,14 @@ def county_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
     ).where(Tenant.kind == TenantKind.COUNTY.value, *where)
 
 
-def audience_column(audience: str) -> str:
-    """The teacher fact that says a teacher completed a session for `audience` in the year."""
-    return f"trained_{audience.lower()}"
+# Each audience's bit in the teacher fact `audiences` (see teacher_facts).
+AUDIENCE_BIT = {audience: 1 << i for i, audience in enumerate(AUDIENCES)}
+
+
+def trained_for(facts: object, audience: str) -> ColumnElement[bool]:
+    """Over a teacher facts row: completed a session for `audience` in the year (its bit is set)."""
+    # Integer division and modulo are exact on both engines (the mask is an integer).
+    return (facts.audiences / AUDIENCE_BIT[audience]) % 2 == 1  # type: ignore[attr-defined]
 
 
 def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement[bool]]) -> Select:
@@ -193,7 +198,7 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
     """
     del standard
 
-    def completed_in_year(*columns: ColumnElement, also: Sequence[ColumnElement[bool]] = ()) -> Select:
+    def completed_in_year(*columns: ColumnElement) -> Select:
         # Attendance carries the session's end year, so no ancestor-owned session row is read.
         return (
             select(*columns)
@@ -201,7 +206,6 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
                 TrainingAttendance.staff_id == Staff.id,
                 TrainingAttendance.completed,
                 TrainingAttendance.credit_year == year,
-                *also,
             )
             .correlate(Staff)
         )
@@ -215,13 +219,13 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
         # Float, not Numeric: the sum is a figure to divide, and SQLite has no decimals.
         cast(credits, Float).label("credits"),
     ]
-    # --- training by audience: a session of a programme for this audience completed in the year
-    # (the audience is copied onto the attendance, like the year). definitions.py decides which
-    # audiences train which kind of teacher (training/models.py AUDIENCE_KINDS).
-    columns += [
-        completed_in_year(TrainingAttendance.id, also=[TrainingAttendance.audience == audience]).exists().label(audience_column(audience))
-        for audience in AUDIENCES
-    ]
+    # --- training by audience: the audiences of the sessions completed in the year, one bit each
+    # (AUDIENCE_BIT; read with `trained_for`). One probe of the attendance index per teacher, not
+    # one per audience: SUM(DISTINCT bit) is the OR of the bits. The audience is copied onto the
+    # attendance, like the year. definitions.py decides which audiences train which kind of
+    # teacher (training/models.py AUDIENCE_KINDS).
+    bit = case(*((TrainingAttendance.audience == audience, value) for audience, value in AUDIENCE_BIT.items()), else_=0)
+    columns.append(completed_in_year(func.coalesce(func.sum(bit.distinct()), 0)).scalar_subquery().label("audiences"))
     return (
         select(*columns)
         .select_from(Staff)
