@@ -54,6 +54,7 @@ RESOURCE_OF_TABLE = {
     "training_programme": "training",
     "training_session": "training",
     "target": "targets",
+    "model_school_recognition": "recognitions",
 }
 
 

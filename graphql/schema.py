@@ -24,6 +24,7 @@ import runxin.graphql.centres.queries  # noqa: E402,F401
 import runxin.graphql.homeschool.queries  # noqa: E402,F401
 import runxin.graphql.hotlines.queries  # noqa: E402,F401
 import runxin.graphql.mentorship.queries  # noqa: E402,F401
+import runxin.graphql.recognitions.queries  # noqa: E402,F401
 import runxin.graphql.schools.queries  # noqa: E402,F401
 import runxin.graphql.staffing.queries  # noqa: E402,F401
 import runxin.graphql.stations.queries  # noqa: E402,F401
@@ -47,6 +48,8 @@ from runxin.graphql.imports import DataImportMutation
 from runxin.graphql.hotlines.types import HotlineNode
 from runxin.graphql.mentorship.mutations import MentorshipMutation
 from runxin.graphql.mentorship.types import MentorAssignmentNode, MentorTeamNode
+from runxin.graphql.recognitions.mutations import RecognitionMutation
+from runxin.graphql.recognitions.types import ModelSchoolRecognitionNode
 from runxin.graphql.reporting.mutations import ReportMutation
 from runxin.graphql.schools.mutations import SchoolMutation
 from runxin.graphql.schools.types import EnrolmentNode, SchoolProfileNode
@@ -73,6 +76,7 @@ Mutation = merge_types(
         StaffMutation,
         TenantMutation,
         SchoolMutation,
+        RecognitionMutation,
         TrainingMutation,
         TargetMutation,
         DisclosureMutation,
@@ -94,6 +98,7 @@ EXTRA_TYPES = [
     StaffNode,
     SchoolProfileNode,
     EnrolmentNode,
+    ModelSchoolRecognitionNode,
     TrainingProgrammeNode,
     TrainingSessionNode,
     TrainingAttendanceNode,

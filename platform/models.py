@@ -10,6 +10,7 @@ from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.identity.models import ApiClient
 from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.reporting import locks as _locks  # noqa: F401 - installs the period locks wherever models are used
 from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
 
@@ -43,6 +44,7 @@ __all__ = [
     "MentorAssignment",
     "MentorTeam",
     "MentorTeamMember",
+    "ModelSchoolRecognition",
     "Report",
     "ReportEvent",
     "ReportingWindow",

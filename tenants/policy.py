@@ -50,6 +50,7 @@ RESOURCES = (
     "staff",
     "training",
     "targets",
+    "recognitions",
     "indicators",
     "reports",  # reports, entry windows, late reports and reporting completeness (Tenant.reportingCompleteness)
     "deliveries",

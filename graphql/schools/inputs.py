@@ -23,7 +23,11 @@ class SchoolProfileUpdateInput:
     cluster_centre_id: strawberry.ID | None = strawberry.field(
         default=UNSET, description="Another school of the same county (a Tenant id); null clears it."
     )
-    model_school_level: ModelSchoolLevel | None = UNSET
+    model_school_level: ModelSchoolLevel | None = strawberry.field(
+        default=UNSET,
+        deprecation_reason="Derived from the school's recognitions: a bureau records one with modelSchoolRecognitionCreate. "
+        "A value given here is refused.",
+    )
 
 
 @strawberry.input

@@ -33,7 +33,6 @@ class SchoolProfileNode(TenantRecord):
     small_scale: bool
     vocational: bool
     independent: bool = strawberry.field(description="An independently established school (独立设置), which needs its own teachers.")
-    model_school_level: ModelSchoolLevel
     cluster_centre_uuid: strawberry.Private[uuid.UUID | None]
 
     @classmethod
@@ -47,9 +46,17 @@ class SchoolProfileNode(TenantRecord):
             small_scale=row.small_scale,
             vocational=row.vocational,
             independent=row.independent,
-            model_school_level=ModelSchoolLevel(row.model_school_level),
             cluster_centre_uuid=row.cluster_centre_id,
         )
+
+    @strawberry.field(
+        description="The highest level of the school's model-school recognitions in force today (NONE without one); "
+        "derived from Tenant.modelSchoolRecognitions, which the bureaus record."
+    )
+    async def model_school_level(self, info: Info) -> ModelSchoolLevel:
+        from runxin.graphql.recognitions.queries import model_school_level_of
+
+        return ModelSchoolLevel(await model_school_level_of(info.context, self.tenant_uuid))
 
     @strawberry.field(
         description="The cluster centre school (片区中心学校) that covers a small school; null when none, or when it is "

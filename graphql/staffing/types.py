@@ -71,10 +71,14 @@ class StaffCounts:
     part_time: int
     hired_counsellors: int
     homeroom_teachers: int
+    subject_teachers: int = strawberry.field(description="Teachers of a subject, with no mental-health or homeroom post.")
+    principals: int
 
     @strawberry.field(description="All active staff of every kind.")
     def total(self) -> int:
-        return self.full_time + self.part_time + self.hired_counsellors + self.homeroom_teachers
+        return (
+            self.full_time + self.part_time + self.hired_counsellors + self.homeroom_teachers + self.subject_teachers + self.principals
+        )
 
     @classmethod
     def from_counts(cls, counts: dict[Any, int]) -> "StaffCounts":
@@ -83,4 +87,6 @@ class StaffCounts:
             part_time=counts.get("PART_TIME", 0),
             hired_counsellors=counts.get("HIRED_COUNSELLOR", 0),
             homeroom_teachers=counts.get("HOMEROOM", 0),
+            subject_teachers=counts.get("TEACHER", 0),
+            principals=counts.get("PRINCIPAL", 0),
         )

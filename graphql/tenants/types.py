@@ -27,6 +27,8 @@ from runxin.graphql.records import RecordScope, require_subtree
 from runxin.graphql.reporting.types import ApprovalStateEnum, ReportType
 from runxin.graphql.schools.types import SchoolProfileNode
 from runxin.graphql.staffing.types import StaffCounts, StaffKind, StaffNode
+from runxin.graphql.recognitions.queries import recognitions_of
+from runxin.graphql.recognitions.types import ModelSchoolRecognitionNode
 from runxin.graphql.stations.queries import stations_of
 from runxin.graphql.stations.types import StationNode
 from runxin.graphql.targets.progress import EffectiveTarget
@@ -153,9 +155,15 @@ class TenantNode(Node):
         from runxin.graphql.mentorship.queries import teams_of
 
         return await teams_of(info, self, PageArgs(first, after, last, before).check())
+    model_school_recognitions = records_field(
+        ModelSchoolRecognitionNode,
+        recognitions_of,
+        "recognitions",
+        "A school's recognitions as a mental-health model school (心理健康特色学校), withdrawn and expired ones included.",
+    )
 
     @strawberry.field(
-        description="Mental-health teachers, hired counsellors and homeroom teachers; personal data by policy.",
+        description="Mental-health teachers, hired counsellors, homeroom and subject teachers, principals; personal data by policy.",
         permission_classes=[can_read("staff")],
     )
     async def staff(

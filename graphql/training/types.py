@@ -103,6 +103,10 @@ class TrainingSessionNode(TenantRecord):
 class TrainingAttendanceNode(TenantRecord):
     completed: bool
     credits_awarded: float
+    audience: TrainingAudience = strawberry.field(
+        description="The audience of the session's programme, kept in step with it: what the attendance counts for "
+        "(a principal at a homeroom-teacher session earns its credits but is not a trained principal)."
+    )
     staff_uuid: strawberry.Private[uuid.UUID]
     session_uuid: strawberry.Private[uuid.UUID]
 
@@ -112,6 +116,7 @@ class TrainingAttendanceNode(TenantRecord):
             **record_fields(row),
             completed=row.completed,
             credits_awarded=float(row.credits_awarded),
+            audience=TrainingAudience(row.audience),
             staff_uuid=row.staff_id,
             session_uuid=row.session_id,
         )

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, literal_column, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from runxin.platform.indicators.facts import MODEL_SCHOOL_LEVELS, TEACHER_KINDS, Unit
+from runxin.platform.indicators.facts import Unit, trained_for
 from runxin.platform.mentorship.models import MAX_MENTEES
-from runxin.platform.staffing.models import ALL_TEACHER_KINDS
+from runxin.platform.staffing.models import ALL_TEACHER_KINDS, MENTAL_HEALTH_TEACHER_KINDS
 from runxin.platform.standards import Standard
+from runxin.platform.training.models import AUDIENCE_KINDS
 
 # Inline constants keep the statements readable and their parameters few (asyncpg prepares them).
 ONE, ZERO = literal_column("1"), literal_column("0")
@@ -122,6 +123,23 @@ HOME_VISIT_SOURCE = (
 )
 MENTORSHIP_SOURCE = "学生人人有导师、教师人人是导师 (seeds/002 §二, §四(二))."
 
+
+def _mental_health_teacher(f) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    # The teacher family holds every teacher; these indicators keep to the mental-health teachers.
+    return f.kind.in_(MENTAL_HEALTH_TEACHER_KINDS)
+
+
+def _trained_for(f, *audiences: str) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """Completed a session in the year of a programme for one of `audiences`."""
+    return or_(*(trained_for(f, audience) for audience in audiences))
+
+
+def _trained_in_basics(f) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    """Completed a session in the year of a programme meant for the teacher's kind (AUDIENCE_KINDS)."""
+    return or_(*(and_(f.kind.in_(kinds), trained_for(f, audience)) for audience, kinds in AUDIENCE_KINDS.items()))
+
+
+EVERY_TEACHER = "不漏一校、不漏一人: every teacher of every school trained (seeds/003 §四2), a standing target."
 EVERY_COUNTY_2023 = "A counselling centre, hotline and volunteer team in every county by 2023."
 EVERY_CENTRAL_2023 = "A station, hotline, counsellor and teacher in every central school and above by 2023."
 
@@ -241,7 +259,7 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.TEACHER,
         value_kind=ValueKind.RATIO,
         targets=(Target(1.0, None, "Every county trains all full-time and part-time teachers every year."),),
-        measure=lambda f, std: ratio(f.kind.in_(TEACHER_KINDS), f.trained),
+        measure=lambda f, std: ratio(_mental_health_teacher(f), f.trained),
     ),
     Indicator(
         code="CREDITS_PER_TEACHER",
@@ -254,17 +272,81 @@ INDICATORS: tuple[Indicator, ...] = (
         unit=Unit.TEACHER,
         value_kind=ValueKind.MEAN,
         targets=(),
-        measure=lambda f, std: Measure(eligible=f.kind.in_(TEACHER_KINDS), numerator=f.credits),
+        measure=lambda f, std: Measure(eligible=_mental_health_teacher(f), numerator=f.credits),
+    ),
+    # --- training of every teacher in mental-health basics (seeds/001 §(二)2, seeds/003 §四2) ---
+    Indicator(
+        code="HOMEROOM_TRAINING_COVERAGE",
+        name="Homeroom teacher training coverage",
+        name_zh="班主任心理健康教育培训覆盖率",
+        description=(
+            "Active homeroom teachers who completed, in the calendar year, a session of a programme for "
+            "homeroom teachers or for all staff, over active homeroom teachers. seeds/003 §四2: homeroom "
+            "teachers' training from city to county to school, \"不漏一校、不漏一人\"; seeds/001 §(二)2: "
+            "mental-health basics in homeroom-teacher training."
+        ),
+        unit=Unit.TEACHER,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, EVERY_TEACHER),),
+        measure=lambda f, std: ratio(f.kind == "HOMEROOM", _trained_for(f, "HOMEROOM_TEACHERS", "ALL_STAFF")),
+    ),
+    Indicator(
+        code="PRINCIPAL_TRAINING_COVERAGE",
+        name="Principal training coverage",
+        name_zh="校长心理健康教育培训覆盖率",
+        description=(
+            "Active principals who completed, in the calendar year, a session of a programme for principals "
+            "or for all staff, over active principals. seeds/001 §(二)2: mental-health basics in principals' "
+            "qualification training (校长任职资格培训)."
+        ),
+        unit=Unit.TEACHER,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, EVERY_TEACHER),),
+        measure=lambda f, std: ratio(f.kind == "PRINCIPAL", _trained_for(f, "PRINCIPALS", "ALL_STAFF")),
+    ),
+    Indicator(
+        code="ALL_TEACHER_TRAINING_COVERAGE",
+        name="All-teacher training coverage",
+        name_zh="全体教师心理健康教育基础培训覆盖率",
+        description=(
+            "Active teachers of every kind (mental-health, homeroom and subject teachers, principals) who "
+            "completed, in the calendar year, a session of a programme meant for their kind (mental-health "
+            "teachers: theirs; homeroom teachers: theirs; principals: theirs; anyone: new-teacher induction or "
+            "all-staff), over active teachers. seeds/001 §(二)2: mental-health basics in principals', "
+            "homeroom teachers' and new teachers' training; seeds/003 §四2 \"不漏一校、不漏一人\"."
+        ),
+        unit=Unit.TEACHER,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, EVERY_TEACHER),),
+        measure=lambda f, std: ratio(true(), _trained_in_basics(f)),
+    ),
+    Indicator(
+        code="ALL_TEACHER_CREDITS_PER_TEACHER",
+        name="Continuing-education credits per teacher, all teachers",
+        name_zh="全体教师人均心理健康教育继续教育学分",
+        description=(
+            "Continuing-education credits awarded for completed sessions ending in the calendar year, of any "
+            "audience, summed over active teachers of every kind, per teacher. seeds/003 §四2: homeroom "
+            "training counts towards teachers' continuing-education credits (计入教师继续教育学分)."
+        ),
+        unit=Unit.TEACHER,
+        value_kind=ValueKind.MEAN,
+        targets=(),
+        measure=lambda f, std: Measure(eligible=true(), numerator=f.credits),
     ),
     Indicator(
         code="MODEL_SCHOOL_SHARE",
         name="Model school share",
         name_zh="市级以上心理健康特色学校占比",
-        description="Schools recognised as mental-health model schools at city level or above, over all schools.",
+        description=(
+            "Schools with a model-school recognition of city level or above in force on 31 December of the "
+            "year (granted by then, not revoked, not expired), over all schools. seeds/001 §二: "
+            "市级及以上心理健康特色学校达到15%以上 by 2025."
+        ),
         unit=Unit.SCHOOL,
         value_kind=ValueKind.RATIO,
         targets=(Target(0.15, 2025, "15% of schools recognised as city-level-or-above model schools by 2025."),),
-        measure=_school(lambda f: true(), lambda f, std: f.model_school_level.in_(MODEL_SCHOOL_LEVELS)),
+        measure=_school(lambda f: true(), lambda f, std: f.model_school),
     ),
     Indicator(
         code="FOUR_SPECIAL_STUDENTS",

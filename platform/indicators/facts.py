@@ -20,18 +20,18 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from sqlalchemy import Float, Select, and_, case, cast, false, func, not_, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, extract, false, func, not_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
 from runxin.platform.indicators import student_facts
+from runxin.platform.recognitions.models import COUNTED_LEVELS, ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
-from runxin.platform.staffing.models import ALL_TEACHER_KINDS, MENTAL_HEALTH_TEACHER_KINDS, Staff
+from runxin.platform.staffing.models import ALL_TEACHER_KINDS, Staff
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
-from runxin.platform.students.models import StudentFile
-from runxin.platform.training.models import TrainingAttendance
+from runxin.platform.training.models import AUDIENCES, TrainingAttendance
 from runxin.platform.tree.models import Tenant, TenantKind
 
 
@@ -57,9 +57,7 @@ ROOM_FUNCTIONS = {
     "ASSESSMENT": Station.assessment,
     "SANDPLAY": Station.sandplay,
 }
-MODEL_SCHOOL_LEVELS = ("CITY", "PROVINCE", "NATIONAL")
-# The teachers of the mental-health teacher indicators (training coverage, credits).
-TEACHER_KINDS = MENTAL_HEALTH_TEACHER_KINDS
+MODEL_SCHOOL_LEVELS = COUNTED_LEVELS
 
 
 def _flag(column: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -88,6 +86,24 @@ def station_checks(standard: Standard) -> dict[str, ColumnElement[bool]]:
             raise ValueError(f"Standard {standard.version} asks for room function {name}, which Station does not record.")
         checks[name] = ROOM_FUNCTIONS[name].is_(True)
     return checks
+
+
+def recognised_at_year_end(year: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """A ModelSchoolRecognition row in force on 31 December of `year` (recognitions/models.py
+    `in_force_on`): granted by then, not revoked on or before it, valid through it.
+
+    Year-end, not "some day of the year": the target is a share reached by the end of its year,
+    and a title withdrawn or lapsed in the year does not count for it. The day is compared as
+    a number (yyyymmdd) built with EXTRACT, which both engines compile, because `year` may be a
+    bound parameter and neither engine makes a date from one the same way.
+    """
+    until = ModelSchoolRecognition.valid_until
+    until_key = extract("year", until) * 10000 + extract("month", until) * 100 + extract("day", until)
+    return and_(
+        extract("year", ModelSchoolRecognition.recognised_on) <= year,
+        or_(ModelSchoolRecognition.revoked_on.is_(None), extract("year", ModelSchoolRecognition.revoked_on) > year),
+        or_(until.is_(None), until_key >= year * 10000 + 1231),
+    )
 
 
 def counted_station() -> ColumnElement[bool]:
@@ -131,7 +147,13 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             _flag(SchoolProfile.independent).label("independent"),
             _flag(SchoolProfile.small_scale).label("small_scale"),
             SchoolProfile.cluster_centre_id.label("cluster_centre_id"),
-            func.coalesce(SchoolProfile.model_school_level, "NONE").label("model_school_level"),
+            _exists(
+                ModelSchoolRecognition,
+                Tenant,
+                ModelSchoolRecognition.tenant_id == Tenant.id,
+                ModelSchoolRecognition.level.in_(MODEL_SCHOOL_LEVELS),
+                recognised_at_year_end(year),
+            ).label("model_school"),
             and_(or_(central, vocational), not_(covered_by_cluster)).label("station_required"),
             _exists(Hotline, Tenant, Hotline.tenant_id == Tenant.id, Hotline.status == "ACTIVE").label("hotline"),
             _exists(*station).label("station"),
@@ -162,9 +184,22 @@ def county_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
     ).where(Tenant.kind == TenantKind.COUNTY.value, *where)
 
 
+# Each audience's bit in the teacher fact `audiences` (see teacher_facts).
+AUDIENCE_BIT = {audience: 1 << i for i, audience in enumerate(AUDIENCES)}
+
+
+def trained_for(facts: object, audience: str) -> ColumnElement[bool]:
+    """Over a teacher facts row: completed a session for `audience` in the year (its bit is set)."""
+    # Integer division and modulo are exact on both engines (the mask is an integer).
+    return (facts.audiences / AUDIENCE_BIT[audience]) % 2 == 1  # type: ignore[attr-defined]
+
+
 def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement[bool]]) -> Select:
-    """One row per active teacher (ALL_TEACHER_KINDS) of a tenant matching `where`; the mental-health
-    teacher indicators keep to their kinds by the `kind` column."""
+    """One row per active teacher (any of ALL_TEACHER_KINDS) of a tenant matching `where`.
+
+    `kind` says which teacher it is: the mental-health teacher indicators keep to their own kinds
+    (definitions.py), the all-teacher ones count every row.
+    """
     del standard
 
     def completed_in_year(*columns: ColumnElement) -> Select:
@@ -180,17 +215,25 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
         )
 
     credits = completed_in_year(func.coalesce(func.sum(TrainingAttendance.credits_awarded), 0)).scalar_subquery()
+    columns: list[ColumnElement] = [
+        Staff.id.label("staff_id"),
+        Tenant.path.label("path"),
+        Staff.kind.label("kind"),
+        completed_in_year(TrainingAttendance.id).exists().label("trained"),
+        # Float, not Numeric: the sum is a figure to divide, and SQLite has no decimals.
+        cast(credits, Float).label("credits"),
+    ]
+    # --- training by audience: the audiences of the sessions completed in the year, one bit each
+    # (AUDIENCE_BIT; read with `trained_for`). One probe of the attendance index per teacher, not
+    # one per audience: SUM(DISTINCT bit) is the OR of the bits. The audience is copied onto the
+    # attendance, like the year. definitions.py decides which audiences train which kind of
+    # teacher (training/models.py AUDIENCE_KINDS).
+    bit = case(*((TrainingAttendance.audience == audience, value) for audience, value in AUDIENCE_BIT.items()), else_=0)
+    columns.append(completed_in_year(func.coalesce(func.sum(bit.distinct()), 0)).scalar_subquery().label("audiences"))
+    # --- all-staff mentorship (student_facts.py).
+    columns += student_facts.teacher_columns(year)
     return (
-        select(
-            Staff.id.label("staff_id"),
-            Tenant.path.label("path"),
-            completed_in_year(TrainingAttendance.id).exists().label("trained"),
-            # Float, not Numeric: the sum is a figure to divide, and SQLite has no decimals.
-            cast(credits, Float).label("credits"),
-            Staff.kind.label("kind"),
-            # All-staff mentorship.
-            *student_facts.teacher_columns(year),
-        )
+        select(*columns)
         .select_from(Staff)
         .join(Tenant, Tenant.id == Staff.tenant_id)
         .where(Staff.active, Staff.kind.in_(ALL_TEACHER_KINDS), *where)

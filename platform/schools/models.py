@@ -22,8 +22,8 @@ class SchoolProfile(TenantOwned, Base):
     vocational: Mapped[bool] = mapped_column(default=False)
     independent: Mapped[bool] = mapped_column(default=True)  # 独立设置的学校
     cluster_centre_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tenant.id", ondelete="SET NULL"))
-    # NONE, COUNTY, CITY, PROVINCE, NATIONAL: the highest level that recognised it as a model school.
-    model_school_level: Mapped[str] = mapped_column(String(16), default="NONE")
+    # The school's model-school level is no column: it is derived from its recognitions in force
+    # (platform/recognitions), which the bureaus record.
 
     __table_args__ = (UniqueConstraint("tenant_id"),)
 

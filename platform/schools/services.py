@@ -12,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runxin.platform.codes import VOCATIONAL_CATEGORIES, school_category
+from runxin.platform.errors import Invalid
+from runxin.platform.recognitions.models import RECOGNITION_LEVELS
 from runxin.platform.records import record_values, upsert_record
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.tree.models import Tenant
@@ -20,7 +22,8 @@ from runxin.platform.validation import Checks, join_codes
 
 OWNER_KINDS = ("SCHOOL",)
 STAGES = ("PRIMARY", "JUNIOR", "SENIOR", "VOCATIONAL", "SPECIAL", "KINDERGARTEN")
-MODEL_SCHOOL_LEVELS = ("NONE", "COUNTY", "CITY", "PROVINCE", "NATIONAL")
+# A school's standing as a model school: the highest level of its recognitions in force, or NONE.
+MODEL_SCHOOL_LEVELS = ("NONE", *RECOGNITION_LEVELS)
 FIRST_SCHOOL_YEAR = 2000
 MAX_STUDENTS = 20_000
 
@@ -52,7 +55,6 @@ def validate_school_profile(
         )
     checks.text("stages", min_length=0, max_length=64, label="Stages")
     checks.code_list("stages", STAGES, code="STAGE_UNKNOWN", label="Stages")
-    checks.choice("model_school_level", MODEL_SCHOOL_LEVELS)
     centre_id = values.get("cluster_centre_id")
     if centre_id is not None:
         same_county_school = (
@@ -101,6 +103,13 @@ async def _cluster_centre(session: AsyncSession, centre_id: uuid.UUID | None) ->
 
 async def upsert_school_profile(session: AsyncSession, tenant_id: uuid.UUID, values: Mapping[str, Any]) -> SchoolProfile:
     """Create or change the profile of school `tenant_id`; a new profile takes its category from the code."""
+    if "model_school_level" in values:
+        raise Invalid(
+            "model_school_level",
+            "READ_ONLY",
+            "A school's model-school level comes from its recognitions in force; the bureau at or above the level "
+            "records one with modelSchoolRecognitionCreate. Leave modelSchoolLevel out.",
+        )
     tenant = await get_tenant(session, tenant_id)
     existing = (await session.execute(select(SchoolProfile).where(SchoolProfile.tenant_id == tenant.id))).scalar_one_or_none()
     values = dict(values)

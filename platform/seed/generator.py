@@ -16,6 +16,7 @@ from decimal import Decimal
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.codes import VOCATIONAL_CATEGORIES
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.seed import names
 from runxin.platform.seed.people import add_people
@@ -193,8 +194,10 @@ def _add_schools(data: Dataset, city: CityPlan, rng: random.Random) -> None:
         data.add(
             SchoolProfile, **owned, category=school.category, stages=school.stages, central_rank=school.central,
             small_scale=school.small, vocational=school.category in VOCATIONAL_CATEGORIES, independent=school.independent,
-            cluster_centre_id=school.cluster_centre_id, model_school_level=school.model_level,
+            cluster_centre_id=school.cluster_centre_id,
         )  # fmt: skip
+        if school.model_level != "NONE":
+            _recognitions(data, city, school, owned)
         for year, students in school.students.items():
             data.add(SchoolEnrolment, **owned, school_year=year, students=students)
         if school.station is not None:
@@ -202,6 +205,34 @@ def _add_schools(data: Dataset, city: CityPlan, rng: random.Random) -> None:
         if school.central and rng.random() < 0.85:
             _school_hotline(data, city, school, owned, rng)
     _ensure_station_gaps(stations, rng)
+
+
+_AWARDED_BY = {"COUNTY": "{county}教育局", "CITY": "{city}教育局", "PROVINCE": "省教育厅", "NATIONAL": "教育部"}
+_LEVEL_ZH = {"COUNTY": "县级", "CITY": "市级", "PROVINCE": "省级", "NATIONAL": "全国"}
+
+
+def _recognitions(data: Dataset, city: CityPlan, school: SchoolPlan, owned: dict) -> None:
+    """The recognition behind the school's model level, in force through the seeded years; a school
+    of city level or above had a county title first, one that lapsed (titles run five years).
+
+    Drawn from a stream of the school's own, so that the rows drawn after them (and so every other
+    seeded figure) are the same as before recognitions were rows.
+    """
+    rng = random.Random(f"runxin-seed-recognitions/{data.seed}/{school.code}")
+    county = next(c for c in city.counties if any(s.id == school.id for s in c.schools))
+    granted = dt.date(rng.randint(2021, CURRENT_YEAR - 1), rng.choice((6, 9, 12)), rng.randint(1, 28))
+
+    def add(level: str, on: dt.date) -> None:
+        data.add(
+            ModelSchoolRecognition, **owned, level=level, title=f"{_LEVEL_ZH[level]}心理健康教育特色学校",
+            recognised_on=on, awarded_by=_AWARDED_BY[level].format(county=county.name, city=city.name),
+            certificate_no=f"{on.year}-{school.code[-4:]}-{rng.randint(1, 999):03d}",
+            valid_until=dt.date(on.year + 5, 12, 31),
+        )  # fmt: skip
+
+    if school.model_level != "COUNTY":
+        add("COUNTY", dt.date(granted.year - 6, 6, 1))  # lapsed at the end of granted.year - 1
+    add(school.model_level, granted)
 
 
 # Per station kind: P(area ≥ 18 m²), P(open ≥ 8 h), then P(flag) for individual counselling,

@@ -2,7 +2,10 @@
 
 The city trains its full-time teachers twice a year; each county trains all its full-time and
 part-time teachers through the year and its homeroom teachers once or twice (domain.md §5).
-Attendance belongs to the teacher's school, so a school sees its teachers' credits.
+Every school has its principal, whom the city trains once in the year in mental-health basics
+(seeds/001 §(二)2); some miss it. Subject teachers are not seeded: they would multiply the staff
+rows for no figure the demo shows. Attendance belongs to the teacher's school, so a school sees
+its teachers' credits.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ _QUALIFICATIONS = {
     "PART_TIME": (("TEACHER_CERT", "TEACHER_CERT,COUNSELLOR_CERT", "PSY_DEGREE,TEACHER_CERT"), (0.60, 0.35, 0.05)),
     "HIRED_COUNSELLOR": (("COUNSELLOR_CERT", "PSY_DEGREE,COUNSELLOR_CERT"), (0.45, 0.55)),
     "HOMEROOM": (("TEACHER_CERT",), (1.0,)),
+    "PRINCIPAL": (("TEACHER_CERT",), (1.0,)),
 }  # fmt: skip
 # Credits per session length (hours), half-credit steps as continuing-education registers keep them.
 _CREDITS = {3: Decimal("0.5"), 4: Decimal("0.5"), 6: Decimal("1.0"), 8: Decimal("1.0"), 12: Decimal("1.5"), 16: Decimal("2.0")}
@@ -68,6 +72,21 @@ def add_people(data: Dataset, city: CityPlan, rng: random.Random) -> None:
         programme = _programme(data, owned, f"{name}{YEAR}年班主任心理健康教育专题培训", "COUNTY", "HOMEROOM_TEACHERS")
         months = tuple(sorted(rng.sample((2, 8), rng.randint(1, 2))))
         _sessions(data, city, programme, owned, months, (4, 6), 1, homeroom, 0.8, rng)
+    _add_principals(data, city)
+
+
+def _add_principals(data: Dataset, city: CityPlan) -> None:
+    # A stream of its own: the rows drawn before principals were seeded stay as they were.
+    rng = random.Random(f"runxin-seed-principals/{data.seed}/{city.code}")
+    principals: list[Attendee] = []
+    for school in city.schools():
+        row = _staff(data, {"tenant_id": school.id, "root_id": city.id}, "PRINCIPAL", False, rng)
+        if row["active"]:
+            principals.append((row["id"], school.id))
+    city_owned = {"tenant_id": city.id, "root_id": city.id}
+    name = f"{city.name}{YEAR}年中小学校长心理健康教育专题培训"
+    programme = _programme(data, city_owned, name, "CITY", "PRINCIPALS")
+    _sessions(data, city, programme, city_owned, (rng.randint(6, 8),), (8, 12), 2, principals, 0.75, rng)
 
 
 def _add_school_staff(data: Dataset, city: CityPlan, school: SchoolPlan, rng: random.Random) -> list[tuple[str, uuid.UUID, bool]]:
@@ -133,5 +152,5 @@ def _sessions(
                 data.add(
                     TrainingAttendance, tenant_id=school_id, root_id=city.id, session_id=session["id"], staff_id=staff_id,
                     completed=completed, credits_awarded=credits if completed else _NO_CREDIT,
-                    credit_year=session["ends_on"].year,
+                    credit_year=session["ends_on"].year, audience=programme["audience"],
                 )  # fmt: skip

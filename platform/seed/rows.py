@@ -21,6 +21,7 @@ from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
 from runxin.platform.reporting.models import ReportingWindow
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
@@ -41,6 +42,7 @@ WRITE_ORDER: tuple[type[Base], ...] = (
     Tenant,
     TenantParentLink,
     SchoolProfile,
+    ModelSchoolRecognition,
     SchoolEnrolment,
     CounsellingCentre,
     CentreActivity,
@@ -86,6 +88,7 @@ class Dataset:
     """The generated rows of every table, in insert order."""
 
     def __init__(self, seed: int) -> None:
+        self.seed = seed
         self.new_id = IdStream(seed)
         self.rows: dict[type[Base], list[dict[str, Any]]] = {model: [] for model in WRITE_ORDER}
         self.sample_codes: tuple[str, str, str] = ("", "", "")

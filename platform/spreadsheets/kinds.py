@@ -16,8 +16,17 @@ STAFF_KINDS = {
     "兼职心理健康教育教师": "PART_TIME",
     "专业心理咨询师": "HIRED_COUNSELLOR",
     "班主任": "HOMEROOM",
+    "学科教师": "TEACHER",
+    "校长": "PRINCIPAL",
 }
 GENDERS = {"女": "FEMALE", "男": "MALE", "未填": "UNDISCLOSED"}
+AUDIENCES = {
+    "心理健康教育教师": "MENTAL_HEALTH_TEACHERS",
+    "班主任": "HOMEROOM_TEACHERS",
+    "校长": "PRINCIPALS",
+    "新教师": "NEW_TEACHERS",
+    "全体教职工": "ALL_STAFF",
+}
 LEVELS = {"国家级": "NATIONAL", "省级": "PROVINCIAL", "市级": "CITY", "县级": "COUNTY", "校级": "SCHOOL"}
 STATION_KINDS = {"阳光辅导站": "SUNSHINE_STATION", "心理辅导室": "COUNSELLING_ROOM", "基本辅导场所": "BASIC_PLACE"}
 STATION_STATUSES = {"筹建中": "PLANNED", "运行中": "OPERATIONAL", "暂停": "SUSPENDED"}
@@ -87,6 +96,7 @@ TRAINING = Kind(
         Column("staff_code", "工号", CODE, required=True, width=12),
         Column("completed", "是否完成", BOOL, width=10, note="空白为“是”"),
         Column("credits_awarded", "获得学分", DECIMAL, required=True, width=10),
+        Column("audience", "培训对象", CHOICE, choices=AUDIENCES, width=16, note="新建项目时使用；空白为“心理健康教育教师”"),
     ),
 )
 

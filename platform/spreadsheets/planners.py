@@ -270,13 +270,22 @@ async def plan_training(session: AsyncSession, root: Tenant, parsed: ParsedSheet
         programme_key = (v["programme"], v["level"], v["year"])
         programme = programmes.get(programme_key)
         if programme is None:
-            values = {"name": v["programme"], "level": v["level"], "year": v["year"], "audience": "MENTAL_HEALTH_TEACHERS"}
+            audience = v.get("audience") or "MENTAL_HEALTH_TEACHERS"
+            values = {"name": v["programme"], "level": v["level"], "year": v["year"], "audience": audience}
             if not _validate(
                 plan, row, functools.partial(validate_programme, today=today), values, root, "programme", name="programme"
             ):
                 continue
             programme = programmes[programme_key] = _new(TrainingProgramme, root, values)
             plan.new.append(programme)
+        elif v.get("audience") is not None and v["audience"] != programme.audience:
+            plan.error(
+                row, "audience", "AUDIENCE_DIFFERS",
+                "培训对象与该项目已登记的培训对象不一致。",
+                f"The programme is for {programme.audience}; leave 培训对象 empty or give the programme's own audience "
+                "(change a recorded programme in the console).",
+            )  # fmt: skip
+            continue
         session_key = (programme.id, v["session"], v["starts_on"])
         facts = {"title": v["session"], "starts_on": v["starts_on"], **{k: v[k] for k in SESSION_FIELDS}}
         training_session = sessions.get(session_key)
@@ -321,11 +330,17 @@ async def plan_training(session: AsyncSession, root: Tenant, parsed: ParsedSheet
                 _new(
                     TrainingAttendance,
                     unit,
-                    {"session_id": training_session.id, "staff_id": teacher.id, "credit_year": year, **values},
+                    {
+                        "session_id": training_session.id,
+                        "staff_id": teacher.id,
+                        "credit_year": year,
+                        "audience": programme.audience,
+                        **values,
+                    },
                 )
             )
         else:
-            plan.keep(record, {**values, "credit_year": year})
+            plan.keep(record, {**values, "credit_year": year, "audience": programme.audience})
 
 
 PLANNERS: dict[str, Planner] = {"staff": plan_staff, "stations": plan_stations, "calls": plan_calls, "training": plan_training}

@@ -25,7 +25,7 @@ OWNER_KINDS = ("PROVINCE", "CITY", "COUNTY", "SCHOOL")
 SETTER_KINDS = ("PROVINCE", "CITY", "COUNTY")
 FIRST_DUE_DATE, LAST_DUE_DATE = dt.date(2000, 1, 1), dt.date(2100, 12, 31)
 # Values of a non-ratio indicator are bounded by what is plausible for it.
-MEAN_MAXIMA = {"CREDITS_PER_TEACHER": 500}
+MEAN_MAXIMA = {"CREDITS_PER_TEACHER": 500, "ALL_TEACHER_CREDITS_PER_TEACHER": 500}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,27 @@ from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from runxin.platform.db.base import Base, TenantOwned
+from runxin.platform.staffing.models import ALL_TEACHER_KINDS, MENTAL_HEALTH_TEACHER_KINDS, STAFF_KINDS
 
 PROGRAMME_LEVELS = ("NATIONAL", "PROVINCIAL", "CITY", "COUNTY", "SCHOOL")
 AUDIENCES = ("MENTAL_HEALTH_TEACHERS", "HOMEROOM_TEACHERS", "PRINCIPALS", "NEW_TEACHERS", "ALL_STAFF")
+# The staff kinds a programme's audience is meant for: a session completed by a member of one of
+# them trains that member in the mental-health basics their post needs (seeds/001 §(二)2: the basics
+# belong in principals' qualification training, homeroom-teacher training and new-teacher induction;
+# seeds/003 §四2: homeroom teachers, "不漏一校、不漏一人"). New-teacher induction is for a new teacher
+# of any post; an all-staff programme is for everyone.
+AUDIENCE_KINDS: dict[str, tuple[str, ...]] = {
+    "MENTAL_HEALTH_TEACHERS": MENTAL_HEALTH_TEACHER_KINDS,
+    "HOMEROOM_TEACHERS": ("HOMEROOM",),
+    "PRINCIPALS": ("PRINCIPAL",),
+    "NEW_TEACHERS": ALL_TEACHER_KINDS,
+    "ALL_STAFF": STAFF_KINDS,
+}
+
+
+def audiences_for(kind: str) -> tuple[str, ...]:
+    """The audiences whose programmes are meant for staff of `kind`."""
+    return tuple(audience for audience, kinds in AUDIENCE_KINDS.items() if kind in kinds)
 
 
 class TrainingProgramme(TenantOwned, Base):
@@ -47,6 +65,10 @@ class TrainingAttendance(TenantOwned, Base):
     # The year the session ended, copied from it: credits count in that year, and a school reads
     # its teachers' credits without reading the county's or city's session records.
     credit_year: Mapped[int] = mapped_column()
+    # The programme's audience, copied from it for the same reason (and kept in step when the
+    # programme's audience changes): the coverage of homeroom teachers and principals counts
+    # attendance by audience without reading the ancestor-owned programme.
+    audience: Mapped[str] = mapped_column(String(32), default="MENTAL_HEALTH_TEACHERS")
 
     __table_args__ = (
         UniqueConstraint("session_id", "staff_id"),

@@ -5,6 +5,15 @@ programmes of higher levels (national, provincial, city) that it sends its peopl
 records its own county programme and the provincial programme its teachers attend, but not a
 school's in-house training, which the school records. Attendance belongs to the teacher's tenant,
 and the teacher must be in the subtree of the tenant that recorded the programme.
+
+Who may attend a programme: anyone of the subtree, whatever the programme's audience. A staff
+record has one kind, but people hold several posts (a principal who is also a homeroom teacher, a
+full-time mental-health teacher paid as one), and the credits of a session are earned by whoever
+completed it (seeds/003 §四2: homeroom training counts towards continuing-education credits), so
+refusing the registration would lose real credits. The audience decides what the attendance
+counts for instead: a principal at a homeroom-teacher session earns its credits and trains in
+mental-health basics, but is not a trained principal (see AUDIENCE_KINDS and the
+*_TRAINING_COVERAGE indicators).
 """
 
 from __future__ import annotations
@@ -123,7 +132,20 @@ async def create_programme(session: AsyncSession, *, tenant_id: uuid.UUID, value
 
 
 async def update_programme(session: AsyncSession, programme_id: uuid.UUID, changes: Mapping[str, Any]) -> TrainingProgramme:
-    return await update_record(session, TrainingProgramme, programme_id, changes=changes, validate=validate_programme)
+    updated = await update_record(session, TrainingProgramme, programme_id, changes=changes, validate=validate_programme)
+    # Attendance carries the programme's audience: keep it in step, through the unit of work (as
+    # the credit year below), so the rollups see it and an approved year refuses it.
+    moved = (
+        await session.execute(
+            select(TrainingAttendance)
+            .join(TrainingSession, TrainingSession.id == TrainingAttendance.session_id)
+            .where(TrainingSession.programme_id == updated.id, TrainingAttendance.audience != updated.audience)
+        )
+    ).scalars()
+    for attendance in moved:
+        attendance.audience = updated.audience
+    await session.flush()
+    return updated
 
 
 async def create_training_session(
@@ -167,12 +189,19 @@ async def register_attendance(
     training_session = await get_record(session, TrainingSession, session_id, field="session_id")
     staff = await get_record(session, Staff, staff_id, field="staff_id")
     owner = await get_tenant(session, training_session.tenant_id)
+    # The session and its programme belong to the same tenant, so whoever sees the one sees the other.
+    programme = await get_record(session, TrainingProgramme, training_session.programme_id, field="session_id")
     return await upsert_record(
         session,
         TrainingAttendance,
         key={"session_id": training_session.id, "staff_id": staff.id},
         tenant_id=staff.tenant_id,
-        values={"completed": completed, "credits_awarded": credits_awarded, "credit_year": training_session.ends_on.year},
+        values={
+            "completed": completed,
+            "credits_awarded": credits_awarded,
+            "credit_year": training_session.ends_on.year,
+            "audience": programme.audience,
+        },
         owner_kinds=STAFF_OWNER_KINDS,
         validate=functools.partial(validate_attendance, training_session=training_session, programme_owner=owner),
     )

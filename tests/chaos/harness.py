@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from runxin.platform.errors import RunxinError
 from runxin.platform.homeschool.services import create_home_visit
 from runxin.platform.mentorship.services import assign_mentor
+from runxin.platform.recognitions.services import create_recognition
 from runxin.platform.schools.services import record_enrolment, upsert_school_profile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.staffing.services import create_staff, update_staff
@@ -98,6 +99,17 @@ def principal_of(school: Tenant) -> Principal:
     )
 
 
+def county_principal_of(school: Tenant) -> Principal:
+    """The school's county bureau (its parent: the path one segment up)."""
+    return Principal(
+        subject="officer@county",
+        tenant_id=school.parent_id,  # type: ignore[arg-type]
+        tenant_path=school.path[: school.path.rstrip("/").rfind("/") + 1],
+        tenant_kind="COUNTY",
+        roles=frozenset({"DATA_OFFICER"}),
+    )
+
+
 @dataclass
 class Writers:
     """Schools writing at once, each write its own transaction through the domain services."""
@@ -111,8 +123,21 @@ class Writers:
 
     async def one_write(self, school: Tenant) -> None:
         async with self.sessionmaker() as session:
-            bind_principal(session, principal_of(school))
             choice = self.rng.random()
+            if 0.9 <= choice < 0.95:
+                # The county records a county-level model-school title of the school (bureaus write those).
+                county = county_principal_of(school)
+                bind_principal(session, county)
+                await create_recognition(
+                    session,
+                    writer_tenant_id=county.tenant_id,
+                    tenant_id=school.id,
+                    values={"level": "COUNTY", "title": "县级特色学校", "recognised_on": min(dt.date(self.year, 6, 1), dt.date.today()),
+                            "awarded_by": "县教育局", "certificate_no": f"C-{self.rng.randint(1, 999)}"},
+                )  # fmt: skip
+                await session.commit()
+                return
+            bind_principal(session, principal_of(school))
             if choice < 0.25:
                 await create_station(
                     session,
@@ -132,9 +157,8 @@ class Writers:
                 if station_id is not None:
                     await update_station(session, station_id, {"status": self.rng.choice(["OPERATIONAL", "SUSPENDED"])})
             elif choice < 0.65:
-                await create_staff(
-                    session, tenant_id=school.id, values={"kind": self.rng.choice(["FULL_TIME", "PART_TIME"]), "name": "教师"}
-                )
+                kind = self.rng.choice(["FULL_TIME", "PART_TIME", "HOMEROOM", "TEACHER", "PRINCIPAL"])
+                await create_staff(session, tenant_id=school.id, values={"kind": kind, "name": "教师"})
             elif choice < 0.75:
                 staff_id = (await session.execute(_first(Staff, school))).scalar_one_or_none()
                 if staff_id is not None:

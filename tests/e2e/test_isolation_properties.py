@@ -72,17 +72,18 @@ from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryE
 from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.ids import new_id
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.indicators import BY_CODE, INDICATORS, TenantRef, compute_indicators, school_gaps
 from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
 from runxin.platform.reporting.models import AggregateSnapshot, Report, ReportEvent, ReportingWindow
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.seed.rows import WRITE_ORDER
-from runxin.platform.staffing.models import Staff
+from runxin.platform.staffing.models import STAFF_KINDS, Staff
 from runxin.platform.standards import standard
 from runxin.platform.stations.models import Station
 from runxin.platform.students.models import FOUR_SPECIAL_KINDS, StudentFile
 from runxin.platform.targets.models import Target
-from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
+from runxin.platform.training.models import AUDIENCES, TrainingAttendance, TrainingProgramme, TrainingSession
 from runxin.platform.tree.models import Tenant, TenantParentLink
 from runxin.tenants.scoping import as_system
 from tests.factories.elimination import determined
@@ -115,6 +116,8 @@ UNKNOWN_ROLE = "JANITOR"
 RESOURCES = (
     "tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "indicators", "reports",
     "deliveries", "homeschool", "mentorship",
+    "tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "recognitions", "indicators",
+    "reports", "deliveries",
 )  # fmt: skip
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"
@@ -127,6 +130,7 @@ TENANT_FIELD_RESOURCE = {
     "targetProgress": "targets", "report": "reports", "childReports": "reports", "lateReports": "reports",
     "reportingCompleteness": "reports",
     "homeVisits": "homeschool", "mentorAssignments": "mentorship", "mentorTeams": "mentorship",
+    "modelSchoolRecognitions": "recognitions",
 }  # fmt: skip
 # ... and per node type, for node(id:) (a type without the scope resolves to null).
 NODE_RESOURCE = {
@@ -134,11 +138,12 @@ NODE_RESOURCE = {
     "TrainingProgramme": "training", "TrainingSession": "training", "TrainingAttendance": "training", "Target": "targets",
     "SchoolProfile": "schools", "Enrolment": "schools", "Delivery": "deliveries", "DeliveryEndpoint": "deliveries",
     "HomeVisit": "homeschool", "MentorAssignment": "mentorship", "MentorTeam": "mentorship",
+    "ModelSchoolRecognition": "recognitions",
 }  # fmt: skip
 # The city's disclosure policy when it set none (the worlds here set none; custom policies are
 # tested separately): ancestors see every record class in detail, and ADMIN sees descendants'
 # personal data.
-DEFAULT_DETAIL_RESOURCES = ["schools", "stations", "centres", "hotlines", "staff", "training", "targets"]
+DEFAULT_DETAIL_RESOURCES = ["schools", "stations", "centres", "hotlines", "staff", "training", "targets", "recognitions"]
 DEFAULT_PERSONAL_ROLES = ["ADMIN"]
 
 COVERED_ROOT_FIELDS = {
@@ -173,6 +178,7 @@ REPORT_PERIODS = (*PERIODS, "2024T2")
 PERIOD_END = {"2025T1": dt.date(2026, 1, 31), "2025T2": dt.date(2026, 7, 31), "2024T2": dt.date(2025, 7, 31)}
 ADX_SPAN = {"2025T1": "2025-09-01/P5M", "2025T2": "2026-02-01/P6M", "2024T2": "2025-02-01/P6M"}
 TEACHER_KINDS = ("FULL_TIME", "PART_TIME")
+RECOGNITION_LEVELS = ("COUNTY", "CITY", "PROVINCE", "NATIONAL")  # from the lowest up
 
 # GraphQL type name of each node type's table.
 NODE_MODELS: dict[str, type] = {
@@ -191,6 +197,7 @@ NODE_MODELS: dict[str, type] = {
     "HomeVisit": HomeVisit,
     "MentorAssignment": MentorAssignment,
     "MentorTeam": MentorTeam,
+    "ModelSchoolRecognition": ModelSchoolRecognition,
 }
 # Records that answers name by id (studentFileId) but that are no node type here: the walk knows them.
 ID_ONLY_MODELS: dict[str, type] = {"StudentFile": StudentFile}
@@ -383,7 +390,7 @@ def worlds(draw: Any) -> World:
         owned = {"tenant_id": t.id}
         for i in range(draw(st.integers(0, 3))):
             row = world.add(
-                Staff, **owned, kind=draw(st.sampled_from(("FULL_TIME", "PART_TIME", "HIRED_COUNSELLOR", "HOMEROOM"))),
+                Staff, **owned, kind=draw(st.sampled_from(STAFF_KINDS)),
                 name=f"{'张王李赵'[i % 4]}老师{t.code[-3:]}{i}", gender=draw(st.sampled_from(("FEMALE", "MALE", "UNDISCLOSED"))),
                 birth_date=dt.date(1980, 1, 1) + dt.timedelta(days=draw(st.integers(0, 7000))) if draw(st.booleans()) else None,
                 phone=f"139{draw(st.integers(0, 10**8 - 1)):08d}" if draw(st.booleans()) else "",
@@ -405,7 +412,16 @@ def worlds(draw: Any) -> World:
                 world.add(
                     SchoolProfile, **owned, category=t.code[:2], stages="PRIMARY", central_rank=draw(st.booleans()),
                     small_scale=cluster is not None, vocational=t.code[:2] == "36", independent=True,
-                    cluster_centre_id=cluster.id if cluster else None, model_school_level="NONE",
+                    cluster_centre_id=cluster.id if cluster else None,
+                )  # fmt: skip
+            # Recognitions in force, lapsed or withdrawn: the profile's model-school level derives from them.
+            for _ in range(draw(st.integers(0, 2), label="recognitions")):
+                granted = TODAY - dt.timedelta(days=draw(st.sampled_from((30, 400, 1500)), label="granted days ago"))
+                world.add(
+                    ModelSchoolRecognition, **owned, level=draw(st.sampled_from(RECOGNITION_LEVELS)), title="特色学校",
+                    recognised_on=granted, awarded_by="教育局", certificate_no=draw(st.sampled_from((None, "NO-1"))),
+                    valid_until=draw(st.sampled_from((None, granted + dt.timedelta(days=200), dt.date(2030, 12, 31)))),
+                    revoked_on=draw(st.sampled_from((None, None, granted + dt.timedelta(days=10)))),
                 )  # fmt: skip
             for year in draw(st.sets(st.sampled_from(YEARS))):
                 world.add(SchoolEnrolment, **owned, school_year=year, students=draw(st.integers(0, 2400)))
@@ -447,7 +463,7 @@ def worlds(draw: Any) -> World:
             year = draw(st.sampled_from(YEARS))
             programme = world.add(
                 TrainingProgramme, tenant_id=t.id, name=f"{t.name}培训{p}", level=t.kind if t.kind != "SCHOOL" else "SCHOOL",
-                audience="MENTAL_HEALTH_TEACHERS", year=year,
+                audience=draw(st.sampled_from(AUDIENCES), label="audience"), year=year,
             )  # fmt: skip
             candidates = [s for u in world.subtree(t) for s in teachers[u.id]]
             for k in range(draw(st.integers(0, 2))):
@@ -465,6 +481,7 @@ def worlds(draw: Any) -> World:
                     world.add(
                         TrainingAttendance, tenant_id=teacher["tenant_id"], session_id=session["id"], staff_id=teacher["id"],
                         completed=completed, credits_awarded=credits if completed else Decimal(0), credit_year=session["ends_on"].year,
+                        audience=programme["audience"],
                     )  # fmt: skip
     home_school(draw, world, teachers)
     reporting_chain(draw, world)
@@ -768,6 +785,19 @@ def check_object(ctx: Ctx, typename: str, obj: dict[str, Any]) -> None:
                 ctx.check(obj["session"] is None, "LEAK: attendance shows a session outside the subtree")
         if "staffId" in obj:
             ctx.check(obj["staffId"] == id_of("Staff", row["staff_id"]), "attendance's staffId")
+        if "audience" in obj:
+            ctx.check(obj["audience"] == row["audience"], "attendance's audience is its programme's")
+    if typename == "SchoolProfile" and "modelSchoolLevel" in obj:
+        # Derived from the school's recognitions in force today, which whoever sees the profile sees
+        recognitions = [r for r in world.records["ModelSchoolRecognition"].values() if r["tenant_id"] == row["tenant_id"]]
+        ctx.check(obj["modelSchoolLevel"] == model_school_level(recognitions, TODAY),
+                  f"modelSchoolLevel {obj['modelSchoolLevel']} != oracle {model_school_level(recognitions, TODAY)}")  # fmt: skip
+    if typename == "ModelSchoolRecognition":
+        for key, column in (("level", "level"), ("certificateNo", "certificate_no")):
+            if key in obj:
+                ctx.check(obj[key] == row[column], f"recognition {key}: {obj[key]!r} != {row[column]!r}")
+        if "inForce" in obj:
+            ctx.check(obj["inForce"] is (model_school_level([row], TODAY) != "NONE"), "recognition inForce")
     if typename == "SchoolProfile" and "clusterCentre" in obj:
         cluster = row["cluster_centre_id"]
         if cluster is None or cluster not in view.visible:
@@ -856,6 +886,16 @@ def check_staff(ctx: Ctx, obj: dict[str, Any], row: dict[str, Any]) -> None:
             ctx.check(obj["phone"] == (row["phone"] or None), "phone")
         if "maskReason" in obj:
             ctx.check(obj["maskReason"] is None, "maskReason on shown data")
+
+
+def model_school_level(recognitions: list[dict[str, Any]], day: dt.date) -> str:
+    """The highest level in force on `day`: granted by then, not withdrawn by then, not expired before it."""
+    levels = [
+        r["level"] for r in recognitions
+        if r["recognised_on"] <= day and (r["revoked_on"] is None or day < r["revoked_on"])
+        and (r["valid_until"] is None or day <= r["valid_until"])
+    ]  # fmt: skip
+    return max(levels, key=RECOGNITION_LEVELS.index) if levels else "NONE"
 
 
 # --- the reporting chain, target progress and deliveries: the domain rules, restated ------------
@@ -1637,7 +1677,8 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
         active = [r for r in world.rows[Staff] if r["active"] and t.covers(world.owner(r))]
         kinds = Counter(r["kind"] for r in active)
         want = {"fullTime": kinds["FULL_TIME"], "partTime": kinds["PART_TIME"], "hiredCounsellors": kinds["HIRED_COUNSELLOR"],
-                "homeroomTeachers": kinds["HOMEROOM"], "total": len(active)}  # fmt: skip
+                "homeroomTeachers": kinds["HOMEROOM"], "subjectTeachers": kinds["TEACHER"], "principals": kinds["PRINCIPAL"],
+                "total": len(active)}  # fmt: skip
         ctx.check({k: value[k] for k in want if k in value} == {k: v for k, v in want.items() if k in value}, f"staffCounts of {t!r}: oracle {want}")
     elif name == "schoolProfile":
         rows = [r for r in world.records["SchoolProfile"].values() if r["tenant_id"] == t.id and view.sees_record(r)]

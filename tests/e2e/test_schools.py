@@ -65,16 +65,23 @@ async def test_a_school_creates_then_changes_its_profile(api, system_session) ->
     assert (created["centralRank"], created["smallScale"], created["vocational"], created["independent"]) == (True, False, False, True)
     assert created["modelSchoolLevel"] == "NONE" and created["clusterCentre"] is None
     assert created["tenant"]["code"] == school.code
-    # When it changes only the model-school level
+    # When it tries to set its model-school level itself (the field is deprecated: recognitions give it)
     body = await api.gql(UPDATE, {"input": {"tenantId": tid(school), "modelSchoolLevel": "CITY"}}, as_=school)
+    # Then it is told where the level comes from, and nothing changed
+    refused = body["data"]["schoolProfileUpdate"]
+    assert refused["schoolProfile"] is None
+    assert [(e["field"], e["code"]) for e in refused["userErrors"]] == [(["input", "modelSchoolLevel"], "READ_ONLY")]
+    assert "modelSchoolRecognitionCreate" in refused["userErrors"][0]["message"]
+    # When it changes only its rank
+    body = await api.gql(UPDATE, {"input": {"tenantId": tid(school), "centralRank": False}}, as_=school)
     changed = body["data"]["schoolProfileUpdate"]["schoolProfile"]
     # Then the same profile changed and the rest stayed
     assert changed["id"] == created["id"]
-    assert changed["modelSchoolLevel"] == "CITY" and changed["stages"] == ["PRIMARY", "JUNIOR"] and changed["centralRank"] is True
+    assert changed["modelSchoolLevel"] == "NONE" and changed["stages"] == ["PRIMARY", "JUNIOR"] and changed["centralRank"] is False
     assert await count(system_session, SchoolProfile) == 1
     # And the county reads it on the Tenant, and by id
     read = await api.gql(READ, {"code": school.code}, as_=tree.counties[0])
-    assert read["data"]["tenant"]["schoolProfile"]["modelSchoolLevel"] == "CITY"
+    assert read["data"]["tenant"]["schoolProfile"]["centralRank"] is False
     node = await api.gql(
         "query ($id: ID!) { node(id: $id) { __typename ... on SchoolProfile { category } } }", {"id": created["id"]}, as_=tree.city
     )

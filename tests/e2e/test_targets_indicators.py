@@ -15,6 +15,7 @@ from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.db.engine import make_sessionmaker
 from runxin.platform.hotlines.models import Hotline
 from runxin.platform.indicators import INDICATORS
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
@@ -104,7 +105,10 @@ async def world(system_session):  # type: ignore[no-untyped-def]
         [
             CounsellingCentre(tenant_id=a.id, name="辅导中心", status="OPERATIONAL", volunteer_team_size=12),
             Hotline(tenant_id=a.id, number="12355", status="ACTIVE"),
-            SchoolProfile(tenant_id=s1.id, category="21", central_rank=True, model_school_level="CITY"),
+            SchoolProfile(tenant_id=s1.id, category="21", central_rank=True),
+            ModelSchoolRecognition(
+                tenant_id=s1.id, level="CITY", title="市级特色学校", recognised_on=dt.date(2024, 6, 1), awarded_by="市教育局"
+            ),
             SchoolProfile(tenant_id=s2.id, category="21", central_rank=True),
             SchoolProfile(tenant_id=s3.id, category="21"),
             station(s1),

@@ -370,3 +370,47 @@ async def test_a_school_reads_its_teachers_credits_from_county_sessions(api, sys
     query = f"query ($code: String!, $year: Int!) {{ tenant(code: $code) {{ {SUMMARY} }} }}"
     body = await api.gql(query, {"code": s1.code, "year": 2025}, as_=s1)
     assert body["data"]["tenant"]["creditSummary"] == summary(2, 5.0, 2.5, 1)
+
+
+AUDIENCE_READ = """
+query ($code: String!) {
+  tenant(code: $code) {
+    indicators(year: 2025, codes: ["HOMEROOM_TRAINING_COVERAGE", "PRINCIPAL_TRAINING_COVERAGE", "ALL_TEACHER_TRAINING_COVERAGE",
+                                   "ALL_TEACHER_CREDITS_PER_TEACHER", "TRAINING_COVERAGE"]) {
+      indicator numerator denominator
+    }
+  }
+}
+"""
+
+
+async def test_a_principal_at_homeroom_training_earns_credits_but_is_no_trained_principal(api, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given a county with a school of a homeroom teacher, a principal and a subject teacher
+    tree = await make_tree(system_session, counties=1, schools_per_county=1)
+    county = tree.counties[0]
+    school = tree.schools[county.code][0]
+    homeroom, principal, teacher = [await add_staff(system_session, school, kind) for kind in ("HOMEROOM", "PRINCIPAL", "TEACHER")]
+    # When the county runs homeroom-teacher training and registers all three
+    made = await programme(api, county, name="班主任心理健康教育培训", audience="HOMEROOM_TEACHERS")
+    session = await session_of(api, county, made["id"])
+    answers = [await register(api, county, session["id"], who, 2) for who in (homeroom, principal, teacher)]
+    # Then every registration is accepted, with its credits and the programme's audience
+    assert [a["userErrors"] for a in answers] == [[], [], []]
+    body = await api.gql(
+        "query ($id: ID!) { node(id: $id) { ... on TrainingAttendance { audience creditsAwarded } } }",
+        {"id": answers[1]["trainingAttendance"]["id"]}, as_=county,
+    )  # fmt: skip
+    assert body["data"]["node"] == {"audience": "HOMEROOM_TEACHERS", "creditsAwarded": 2.0}
+    # And only the homeroom teacher counts as trained in their post; all three earned credits
+    figures = {v["indicator"]: (v["numerator"], v["denominator"]) for v in (await api.gql(AUDIENCE_READ, {"code": school.code}, as_=county))["data"]["tenant"]["indicators"]}
+    assert figures["HOMEROOM_TRAINING_COVERAGE"] == (1, 1)
+    assert figures["PRINCIPAL_TRAINING_COVERAGE"] == (0, 1)
+    assert figures["ALL_TEACHER_TRAINING_COVERAGE"] == (1, 3)
+    assert figures["ALL_TEACHER_CREDITS_PER_TEACHER"] == (6, 3)
+    assert figures["TRAINING_COVERAGE"] == (0, 0)  # no mental-health teacher: not applicable, a zero denominator
+    # When the county turns the programme into all-staff training
+    body = await api.gql(PROGRAMME_UPDATE, {"input": {"id": made["id"], "audience": "ALL_STAFF"}}, as_=county)
+    assert body["data"]["trainingProgrammeUpdate"]["userErrors"] == []
+    # Then the attendance follows it, and every one of them is trained
+    figures = {v["indicator"]: (v["numerator"], v["denominator"]) for v in (await api.gql(AUDIENCE_READ, {"code": school.code}, as_=county))["data"]["tenant"]["indicators"]}
+    assert figures["PRINCIPAL_TRAINING_COVERAGE"] == (1, 1) and figures["ALL_TEACHER_TRAINING_COVERAGE"] == (3, 3)

@@ -305,11 +305,16 @@ async def test_school_profile_upsert_defaults_from_the_code(system_session, acti
         first = await upsert_school_profile(session, school.id, {"stages": "vocational", "central_rank": True})
     assert (first.category, first.vocational, first.stages) == ("36", True, "VOCATIONAL")
     async with acting(school) as session:
-        await upsert_school_profile(session, school.id, {"cluster_centre_id": sibling.id, "model_school_level": "CITY"})
+        await upsert_school_profile(session, school.id, {"cluster_centre_id": sibling.id})
     # Then one profile holds both
     async with acting(school) as session:
         stored = (await session.execute(select(SchoolProfile))).scalar_one()
-        assert (stored.stages, stored.cluster_centre_id, stored.model_school_level) == ("VOCATIONAL", sibling.id, "CITY")
+        assert (stored.stages, stored.cluster_centre_id) == ("VOCATIONAL", sibling.id)
+    # And the model-school level is no longer the profile's to set: its recognitions give it
+    async with acting(school) as session:
+        with pytest.raises(Invalid) as refused:
+            await upsert_school_profile(session, school.id, {"model_school_level": "CITY"})
+        assert (refused.value.field, refused.value.code) == ("model_school_level", "READ_ONLY")
     # And a cluster centre of another county, a category that differs from the code, or the
     # school itself are refused
     async with acting(school) as session:

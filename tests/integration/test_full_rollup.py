@@ -27,7 +27,7 @@ from runxin.platform.tree.models import Tenant
 from runxin.tenants.scoping import as_system, bind_principal
 from tests.factories.rollup import drain
 from tests.factories.tree import make_tree
-from tests.integration.test_indicators import YEAR, add, centre, enrol, hotline, principal_for, profile, staff, station
+from tests.integration.test_indicators import YEAR, add, centre, enrol, hotline, principal_for, profile, recognition, staff, station
 
 STANDARD = STANDARDS["2023"]
 YEARS = (YEAR, YEAR + 1)  # two years: the full pass lays every year's cells out side by side
@@ -83,7 +83,7 @@ async def random_writes(system_session, sessionmaker, tree, rng: random.Random, 
                 if current is None:
                     session.add(profile(owner, central_rank=rng.random() < 0.5, independent=rng.random() < 0.8))
                 else:
-                    current.model_school_level = rng.choice([None, "CITY", "COUNTY"])
+                    session.add(recognition(owner, rng.choice(["CITY", "COUNTY"]), revoked_on=rng.choice([None, dt.date(YEAR, 3, 1)])))
                     current.vocational = rng.random() < 0.3
             elif kind == "station":
                 session.add(station(owner, area=rng.choice(["12", "20"]), hours=rng.choice(["6", "10"])))

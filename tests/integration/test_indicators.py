@@ -15,6 +15,7 @@ from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
 from runxin.platform.indicators import INDICATORS, TenantRef, ValueState, compute_indicators, school_gaps
 from runxin.platform.models import tenant_owned_models
+from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.standards import STANDARDS
@@ -33,8 +34,15 @@ STRICT, LENIENT = STANDARDS["2023"], STANDARDS["2023-lenient"]
 # --- arranging facts ---------------------------------------------------------------------------
 
 
-def profile(school: Tenant, **fields) -> SchoolProfile:  # type: ignore[no-untyped-def]
-    return SchoolProfile(tenant_id=school.id, category=school.code[:2], **fields)
+def profile(school: Tenant, *, model_school_level: str = "NONE", **fields) -> SchoolProfile | list:  # type: ignore[no-untyped-def]
+    """The school's profile; with a model-school level, also the recognition that gives it (in force)."""
+    row = SchoolProfile(tenant_id=school.id, category=school.code[:2], **fields)
+    return row if model_school_level == "NONE" else [row, recognition(school, model_school_level)]
+
+
+def recognition(school: Tenant, level: str, **fields) -> ModelSchoolRecognition:  # type: ignore[no-untyped-def]
+    values = {"title": f"{level}特色学校", "recognised_on": dt.date(YEAR - 1, 6, 1), "awarded_by": "教育局"} | fields
+    return ModelSchoolRecognition(tenant_id=school.id, level=level, **values)
 
 
 def station(  # type: ignore[no-untyped-def]

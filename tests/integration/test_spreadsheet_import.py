@@ -97,7 +97,7 @@ async def test_every_bad_cell_is_reported_at_once(sessionmaker, system_session) 
     tree = await make_tree(system_session, counties=1, schools_per_county=1)
     school = tree.all_schools()[0]
     rows = [
-        teacher("A1", kind="校长"),  # not a choice
+        teacher("A1", kind="保安"),  # not a choice
         teacher("A2", birth_date="1988-13-01"),  # not a date
         teacher("A3", phone=1381234567),  # ten digits: not a mobile
         teacher("A1"),  # the same staff number again
@@ -206,3 +206,26 @@ async def test_a_file_that_is_no_template_is_named(sessionmaker, system_session)
     with pytest.raises(ImportRejected) as rejected:
         await run_import(sessionmaker, tree.counties[0], buffer.getvalue())
     assert rejected.value.errors[0].code == "NO_TEMPLATE_SHEET"
+
+
+async def test_principals_subject_teachers_and_training_by_audience_import(sessionmaker, system_session) -> None:  # type: ignore[no-untyped-def]
+    # Given a county whose school's roster lists a principal (校长) and a subject teacher (学科教师)
+    tree = await make_tree(system_session, counties=1, schools_per_county=1)
+    county = tree.counties[0]
+    school = tree.schools[county.code][0]
+    roster = [teacher("P1", unit_code=school.code, kind="校长"), teacher("T1", unit_code=school.code, kind="学科教师")]
+    assert (await run_import(sessionmaker, county, filled("staff", roster))).created == 2
+    kinds = set((await system_session.execute(select(Staff.staff_code, Staff.kind))).all())
+    assert kinds == {("P1", "PRINCIPAL"), ("T1", "TEACHER")}
+    # When the county imports principals' training (培训对象 校长) both attended
+    cells = {"programme": "校长心理健康教育培训", "level": "县级", "year": 2025, "session": "第一期", "audience": "校长",
+             "starts_on": dt.date(2025, 10, 10), "ends_on": dt.date(2025, 10, 11), "hours": 8, "credits": 1}  # fmt: skip
+    rows = [{**cells, "unit_code": school.code, "staff_code": code, "credits_awarded": 1} for code in ("P1", "T1")]
+    assert (await run_import(sessionmaker, county, filled("training", rows))).created == 4
+    # Then the programme and each attendance carry the audience
+    audiences = set((await system_session.execute(select(TrainingAttendance.audience))).scalars())
+    assert audiences == {"PRINCIPALS"}
+    # And a later file that names another audience for the same programme is refused, cell by cell
+    with pytest.raises(ImportRejected) as rejected:
+        await run_import(sessionmaker, county, filled("training", [{**rows[0], "audience": "班主任"}]))
+    assert [e.code for e in rejected.value.errors] == ["AUDIENCE_DIFFERS"]

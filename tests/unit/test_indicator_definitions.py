@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
@@ -40,9 +41,14 @@ EXPECTED = {
     "HOMEROOM_MENTORING": Unit.TEACHER,
     "STUDENTS_WITH_MENTOR": Unit.SCHOOL,
     "STUDENTS_VISITED": Unit.SCHOOL,
+    "HOMEROOM_TRAINING_COVERAGE": Unit.TEACHER,
+    "PRINCIPAL_TRAINING_COVERAGE": Unit.TEACHER,
+    "ALL_TEACHER_TRAINING_COVERAGE": Unit.TEACHER,
+    "ALL_TEACHER_CREDITS_PER_TEACHER": Unit.TEACHER,
 }
 # Counts of students: shown above the school only through small-count suppression.
 STUDENT_COUNTS = {"FOUR_SPECIAL_STUDENTS", "STUDENTS_WITH_MENTOR", "STUDENTS_VISITED"}
+MEANS = {"CREDITS_PER_TEACHER", "ALL_TEACHER_CREDITS_PER_TEACHER"}
 
 
 def test_every_indicator_is_defined_once_with_its_unit() -> None:
@@ -59,13 +65,7 @@ def test_definition_is_complete(indicator) -> None:  # type: ignore[no-untyped-d
     # The Chinese name is Chinese, not a copy of the English one.
     assert any("\u4e00" <= ch <= "\u9fff" for ch in indicator.name_zh)
     assert indicator.unit in FAMILIES
-    expected_kind = (
-        ValueKind.MEAN
-        if indicator.code == "CREDITS_PER_TEACHER"
-        else ValueKind.COUNT
-        if indicator.code in STUDENT_COUNTS
-        else ValueKind.RATIO
-    )
+    expected_kind = ValueKind.MEAN if indicator.code in MEANS else ValueKind.COUNT if indicator.code in STUDENT_COUNTS else ValueKind.RATIO
     assert indicator.value_kind is expected_kind
     assert indicator.student_derived is (indicator.code in STUDENT_COUNTS)
     for target in indicator.targets:
@@ -81,6 +81,19 @@ def test_targets_carry_the_domain_numbers() -> None:
     assert [(t.value, t.due_year) for t in BY_CODE["FULL_TIME_TEACHER_COVERAGE"].targets] == [(0.8, 2025), (1.0, 2026)]
     assert [(t.value, t.due_year) for t in BY_CODE["MODEL_SCHOOL_SHARE"].targets] == [(0.15, 2025)]
     assert [(t.value, t.due_year) for t in BY_CODE["CENTRE_COVERAGE"].targets] == [(1.0, 2023)]
+    # 不漏一校、不漏一人 (seeds/003 §四2): every teacher, a standing target
+    for code in ("HOMEROOM_TRAINING_COVERAGE", "PRINCIPAL_TRAINING_COVERAGE", "ALL_TEACHER_TRAINING_COVERAGE"):
+        assert [(t.value, t.due_year) for t in BY_CODE[code].targets] == [(1.0, None)], code
+    assert BY_CODE["ALL_TEACHER_CREDITS_PER_TEACHER"].targets == ()
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["HOMEROOM_TRAINING_COVERAGE", "PRINCIPAL_TRAINING_COVERAGE", "ALL_TEACHER_TRAINING_COVERAGE",
+     "ALL_TEACHER_CREDITS_PER_TEACHER", "MODEL_SCHOOL_SHARE"],
+)  # fmt: skip
+def test_new_and_changed_indicators_cite_their_seed_clause(code: str) -> None:
+    assert re.search(r"seeds/00\d §", BY_CODE[code].description), BY_CODE[code].description
 
 
 @pytest.mark.parametrize("version", sorted(STANDARDS))

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from runxin.platform.schools.services import STAGES, TenantRef, validate_enrolment, validate_school_profile
 from tests.unit.rules import FOREIGN_SCHOOL, SCHOOL, SIBLING_SCHOOL, TODAY, codes, messages
 
-GOOD = {"category": "21", "stages": "PRIMARY", "central_rank": True, "model_school_level": "CITY", "cluster_centre_id": None}
+GOOD = {"category": "21", "stages": "PRIMARY", "central_rank": True, "cluster_centre_id": None}
 
 
 def with_(**changes: object) -> dict[str, object]:
@@ -47,15 +47,6 @@ def test_unknown_stages_are_refused() -> None:
 
 def test_a_stage_is_listed_once() -> None:
     assert codes(validate_school_profile, with_(stages="PRIMARY,PRIMARY"), SCHOOL) == {"stages": "DUPLICATE_CODE"}
-
-
-@pytest.mark.parametrize("level", ["NONE", "COUNTY", "CITY", "PROVINCE", "NATIONAL"])
-def test_model_school_levels(level: str) -> None:
-    assert codes(validate_school_profile, with_(model_school_level=level), SCHOOL) == {}
-
-
-def test_unknown_model_school_level_is_refused() -> None:
-    assert codes(validate_school_profile, with_(model_school_level="TOWN"), SCHOOL) == {"model_school_level": "NOT_ALLOWED"}
 
 
 def test_cluster_centre_may_be_a_school_of_the_same_county() -> None:

@@ -18,6 +18,8 @@ from runxin.platform.centres.services import validate_centre, validate_centre_ac
 from runxin.platform.codes import check_division_code, check_school_code
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.hotlines.services import validate_call_counts, validate_hotline
+from runxin.platform.recognitions.models import COUNTED_LEVELS, ModelSchoolRecognition, in_force_on
+from runxin.platform.recognitions.services import validate_recognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.schools.services import TenantRef, validate_enrolment, validate_school_profile
 from runxin.platform.seed import SCALES
@@ -29,6 +31,7 @@ from runxin.platform.staffing.models import Staff
 from runxin.platform.staffing.services import validate_staff
 from runxin.platform.stations.models import Station
 from runxin.platform.stations.services import validate_station
+from runxin.platform.students.models import StudentFile
 from runxin.platform.targets.models import Target
 from runxin.platform.targets.services import validate_target
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
@@ -93,7 +96,11 @@ def test_proportions_follow_the_domain(city) -> None:  # type: ignore[no-untyped
 
     assert 0.30 < share(lambda p: p["central_rank"]) < 0.40
     assert 0.15 < share(lambda p: p["small_scale"]) < 0.25
-    assert 0.07 < share(lambda p: p["model_school_level"] in ("CITY", "PROVINCE", "NATIONAL")) < 0.13
+    year_end = dt.date(2025, 12, 31)
+    model_schools = {
+        r["tenant_id"] for r in city.rows[ModelSchoolRecognition] if r["level"] in COUNTED_LEVELS and in_force_on(r, year_end)
+    }
+    assert 0.07 < share(lambda p: p["tenant_id"] in model_schools) < 0.13
     assert share(lambda p: p["cluster_centre_id"] is not None) > 0.05
     categories = Counter(p["category"] for p in profiles)
     assert categories["21"] > categories["31"] > categories["36"] > 0 and categories["51"] > 0
@@ -112,8 +119,13 @@ def test_staff_look_like_people(city) -> None:  # type: ignore[no-untyped-def]
     staff = city.rows[Staff]
     assert all(re.fullmatch(r"1[358]\d{9}", s["phone"]) for s in staff)
     assert all(2 <= len(s["name"]) <= 3 for s in staff)
-    # Subject teachers and principals are seeded only at the demo schools, as their students' mentors.
     assert {s["kind"] for s in staff} == {"FULL_TIME", "PART_TIME", "HIRED_COUNSELLOR", "HOMEROOM", "TEACHER", "PRINCIPAL"}
+    # One principal per school; subject teachers only at the demo schools, as their students' mentors
+    # (elsewhere they would only multiply the rows).
+    principals = Counter(s["tenant_id"] for s in staff if s["kind"] == "PRINCIPAL")
+    assert set(principals.values()) == {1} and len(principals) == len(city.rows[SchoolProfile])
+    with_files = {r["tenant_id"] for r in city.rows[StudentFile]}
+    assert with_files and {s["tenant_id"] for s in staff if s["kind"] == "TEACHER"} <= with_files
     assert all(s["employed_since"].year >= s["birth_date"].year + 22 for s in staff)
 
 
@@ -154,3 +166,11 @@ def test_seeded_rows_pass_the_domain_rules(city) -> None:  # type: ignore[no-unt
         session = sessions[row["session_id"]]
         owner = tenants[programmes[session.programme_id]["tenant_id"]]
         validate_attendance(row, tenants[row["tenant_id"]], today=today, training_session=session, programme_owner=owner)
+        assert row["audience"] == programmes[session.programme_id]["audience"]
+    # each recognition as the bureau entitled to its level would record it (the county for a
+    # county title, the city for the others)
+    for row in city.rows[ModelSchoolRecognition]:
+        school = tenants[row["tenant_id"]]
+        county = tenants[school.parent_id]
+        writer = county if row["level"] == "COUNTY" else tenants[county.parent_id]
+        validate_recognition(row, school, today=today, writer=writer, creating=True)

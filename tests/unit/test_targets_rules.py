@@ -34,6 +34,10 @@ def test_the_indicators_of_domain_md_are_known() -> None:
         "TRAINING_COVERAGE",
         "CREDITS_PER_TEACHER",
         "MODEL_SCHOOL_SHARE",
+        "HOMEROOM_TRAINING_COVERAGE",
+        "PRINCIPAL_TRAINING_COVERAGE",
+        "ALL_TEACHER_TRAINING_COVERAGE",
+        "ALL_TEACHER_CREDITS_PER_TEACHER",
     } <= set(BOUNDS)
 
 
@@ -67,14 +71,17 @@ def test_negative_targets_are_refused(indicator: str, value: float) -> None:
     assert codes(validate_target, with_(indicator=indicator, value=value), CITY, setter=CITY) == {"value": "NEGATIVE"}
 
 
-@given(st.floats(0, 500))
-def test_credits_per_teacher_targets_from_0_to_500_pass(value: float) -> None:
-    assert codes(validate_target, with_(indicator="CREDITS_PER_TEACHER", value=value), CITY, setter=CITY) == {}
+CREDIT_MEANS = ("CREDITS_PER_TEACHER", "ALL_TEACHER_CREDITS_PER_TEACHER")
 
 
-@given(st.floats(min_value=500, exclude_min=True, allow_infinity=False))
-def test_credits_per_teacher_above_500_is_refused(value: float) -> None:
-    assert codes(validate_target, with_(indicator="CREDITS_PER_TEACHER", value=value), CITY, setter=CITY) == {"value": "TOO_LARGE"}
+@given(st.sampled_from(CREDIT_MEANS), st.floats(0, 500))
+def test_credits_per_teacher_targets_from_0_to_500_pass(indicator: str, value: float) -> None:
+    assert codes(validate_target, with_(indicator=indicator, value=value), CITY, setter=CITY) == {}
+
+
+@given(st.sampled_from(CREDIT_MEANS), st.floats(min_value=500, exclude_min=True, allow_infinity=False))
+def test_credits_per_teacher_above_500_is_refused(indicator: str, value: float) -> None:
+    assert codes(validate_target, with_(indicator=indicator, value=value), CITY, setter=CITY) == {"value": "TOO_LARGE"}
 
 
 def test_value_message_names_the_value_and_the_bound() -> None:
