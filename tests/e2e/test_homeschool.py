@@ -125,10 +125,13 @@ async def test_a_school_records_visits_and_only_it_reads_them(api, system_sessio
         assert refused["data"]["tenant"] is None
     node = await api.gql("query ($id: ID!) { node(id: $id) { id } }", {"id": created["id"]}, as_=county)
     assert node["data"]["node"] is None
-    # And the county reads the figures instead: one of the school's two students visited
+    # And the county reads the figures instead: one of the school's two students visited, a count
+    # the county sees suppressed (1 is below the threshold) and the school itself sees whole
     figures = (await api.gql(INDICATORS, {"code": county.code, "year": YEAR}, as_=county))["data"]["tenant"]["indicators"]
     by_code = {f["indicator"]: f for f in figures}
-    assert by_code["STUDENTS_VISITED"]["value"] == 1.0
+    assert (by_code["STUDENTS_VISITED"]["state"], by_code["STUDENTS_VISITED"]["value"]) == ("SUPPRESSED", None)
+    own_figures = (await api.gql(INDICATORS, {"code": school.code, "year": YEAR}, as_=school))["data"]["tenant"]["indicators"]
+    assert {f["indicator"]: f["value"] for f in own_figures}["STUDENTS_VISITED"] == 1.0
     assert (by_code["HOME_VISIT_COVERAGE"]["numerator"], by_code["HOME_VISIT_COVERAGE"]["denominator"]) == (0.0, 1.0)
     # When the school corrects the call's note and deletes it
     changed = (await api.gql(VISIT_UPDATE, {"input": {"id": call["id"], "note": "家长在外地"}}, as_=school))["data"]["homeVisitUpdate"]
