@@ -22,6 +22,9 @@ class Standard:
     ratio_counts_part_time: bool = False
     required_room_functions: tuple[str, ...] = ("INDIVIDUAL_COUNSELLING", "ASSESSMENT", "SANDPLAY")
     model_school_target_share: float = 0.15
+    # "一名教师挂点帮扶1至2名需重点关注学生" (seeds/001 §(五)1). No document allows more, so the
+    # lenient version keeps the same limit: a teacher spread over more students is not a follow-up.
+    max_students_per_follower: int = 2
 
 
 STANDARDS: dict[str, Standard] = {

@@ -29,6 +29,25 @@ EXPECTED = {
     "TRAINING_COVERAGE": Unit.TEACHER,
     "CREDITS_PER_TEACHER": Unit.TEACHER,
     "MODEL_SCHOOL_SHARE": Unit.SCHOOL,
+    "SCREENING_DONE": Unit.SCHOOL,
+    "CONCERN_FOLLOWED": Unit.SCHOOL,
+    "CRISIS_PLAN_IN_PLACE": Unit.SCHOOL,
+    "STUDENTS_SCREENED": Unit.SCHOOL,
+    "CONCERN_MILD": Unit.SCHOOL,
+    "CONCERN_MODERATE": Unit.SCHOOL,
+    "CONCERN_SEVERE": Unit.SCHOOL,
+    "REFERRALS_OPEN": Unit.SCHOOL,
+    "RETURNED_WITH_CERTIFICATE": Unit.SCHOOL,
+}
+# Counts of students: suppressed above the school; no NONE count and no total of concern is
+# published, so no published sum links the level cells.
+STUDENT_DERIVED = {
+    "STUDENTS_SCREENED",
+    "CONCERN_MILD",
+    "CONCERN_MODERATE",
+    "CONCERN_SEVERE",
+    "REFERRALS_OPEN",
+    "RETURNED_WITH_CERTIFICATE",
 }
 
 
@@ -46,10 +65,28 @@ def test_definition_is_complete(indicator) -> None:  # type: ignore[no-untyped-d
     # The Chinese name is Chinese, not a copy of the English one.
     assert any("\u4e00" <= ch <= "\u9fff" for ch in indicator.name_zh)
     assert indicator.unit in FAMILIES
-    expected_kind = ValueKind.MEAN if indicator.code == "CREDITS_PER_TEACHER" else ValueKind.RATIO
+    if indicator.code == "CREDITS_PER_TEACHER":
+        expected_kind = ValueKind.MEAN
+    elif indicator.code in STUDENT_DERIVED:
+        expected_kind = ValueKind.COUNT
+    else:
+        expected_kind = ValueKind.RATIO
     assert indicator.value_kind is expected_kind
+    assert indicator.student_derived is (indicator.code in STUDENT_DERIVED)
     for target in indicator.targets:
         assert 0 < target.value <= 1 and target.source
+
+
+@pytest.mark.parametrize("indicator", [i for i in INDICATORS if i.code in set(EXPECTED) - {
+    "CENTRE_COVERAGE", "COUNTY_HOTLINE_COVERAGE", "VOLUNTEER_TEAM_COVERAGE", "SCHOOL_HOTLINE_COVERAGE", "STATION_COVERAGE",
+    "STATION_STANDARD_RATE", "FULL_TIME_TEACHER_COVERAGE", "STAFF_RATIO_COMPLIANCE", "COUNSELLOR_COVERAGE",
+    "TRAINING_COVERAGE", "CREDITS_PER_TEACHER", "MODEL_SCHOOL_SHARE"}], ids=lambda i: i.code)
+def test_student_care_indicators_cite_their_seed_clause(indicator) -> None:  # type: ignore[no-untyped-def]
+    assert "seeds/001 §" in indicator.description
+
+
+def test_no_none_count_or_concern_total_is_published() -> None:
+    assert not {"CONCERN_NONE", "CONCERN_TOTAL", "STUDENTS_OF_CONCERN"} & set(BY_CODE)
 
 
 def test_targets_carry_the_domain_numbers() -> None:
