@@ -54,6 +54,11 @@ RESOURCE_OF_TABLE = {
     "training_programme": "training",
     "training_session": "training",
     "target": "targets",
+    "screening_round": "schools",
+    "crisis_plan": "schools",
+    # Student-level tables: only ever listed for the school itself (tenants.disclosure.require_own_school).
+    "student_file": "students",
+    "referral": "students",
 }
 
 

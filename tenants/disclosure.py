@@ -125,3 +125,21 @@ async def set_rules(
     current.suppression_threshold = rules.suppression_threshold
     await session.flush()
     return current
+
+
+STUDENT_DATA_STAYS_AT_SCHOOL = "STUDENT_DATA_STAYS_AT_SCHOOL"
+
+
+def require_own_school(principal: Principal | None, tenant_id: uuid.UUID, tenant_name: str = "that school") -> None:
+    """Refuse student-level records of any tenant but the principal's own (一生一档 stays at the school).
+
+    A bureau above the school, and an API client of any other tenant, get this refusal rather than
+    an empty list, which would read as "no students". They see counts, through the indicators.
+    """
+    if principal is None or principal.tenant_id == tenant_id:
+        return
+    raise PermissionDenied(
+        f"Student files of {tenant_name} stay at the school: only the school itself reads or writes them. "
+        "Bureaus see counts through the indicators (STUDENTS_SCREENED, CONCERN_*, REFERRALS_OPEN ...).",
+        code=STUDENT_DATA_STAYS_AT_SCHOOL,
+    )

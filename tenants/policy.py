@@ -53,6 +53,9 @@ RESOURCES = (
     "indicators",
     "reports",
     "deliveries",
+    # Student files, screening results, follow-ups and referrals: only ever the client's own
+    # school's (never a detail resource for the bureaus above, platform/disclosure/rules.py).
+    "students",
 )
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"
