@@ -139,3 +139,29 @@ async def test_rls_refuses_a_bureaus_write_even_when_counting(students_seeded: S
                 ),
                 {"t": school.id, "r": students_seeded.tree.city.id},
             )
+
+
+# --- every student-level table has the school's wall, every institutional one the subtree's ----
+
+
+@pytest.mark.postgres
+async def test_student_level_tables_have_the_school_private_policies(seeded: Seeded, owner_engine: AsyncEngine) -> None:  # noqa: F811
+    from runxin.platform.db.base import SchoolPrivate
+    from runxin.platform.models import tenant_owned_models
+
+    # Given every table the models declare, split by the mixin of their rows
+    private = {m.__tablename__ for m in tenant_owned_models() if issubclass(m, SchoolPrivate)}
+    institutional = {m.__tablename__ for m in tenant_owned_models()} - private
+    assert {"student_file", "screening_result", "concern_follow_up", "referral"} <= private
+    assert {"screening_round", "crisis_plan"} <= institutional
+    async with owner_engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT tablename, policyname FROM pg_policies WHERE schemaname = current_schema()"))).all()
+    policies: dict[str, set[str]] = {}
+    for table, name in rows:
+        policies.setdefault(table, set()).add(name.removeprefix(f"{table}_"))
+    # Then a student-level table has exactly the four own-school policies (no subtree policy,
+    # which would OR the school's wall away), and an institutional one none of them
+    wrong = sorted(t for t in private if policies.get(t) != {"own_read", "own_insert", "own_update", "own_delete"})
+    assert wrong == [], f"use rls.enable_school_private in the migration of: {wrong}"
+    leaky = sorted(t for t in institutional if policies.get(t, set()) & {"own_read", "own_insert", "own_update", "own_delete"})
+    assert leaky == []
