@@ -113,8 +113,14 @@ async def referrals_of_student(info: Info, student_id: uuid.UUID) -> list[Referr
     )
 
 
-async def results_of_round(info: Info, screening: ScreeningRoundNode) -> list[ScreeningResultNode]:
-    require_own_school(info.context.principal, screening.tenant_uuid)
+def _own_school(info: Info, screening: ScreeningRoundNode) -> bool:
+    principal = info.context.principal
+    return principal is None or principal.tenant_id == screening.tenant_uuid
+
+
+async def results_of_round(info: Info, screening: ScreeningRoundNode) -> list[ScreeningResultNode] | None:
+    if not _own_school(info, screening):
+        return None
     context = info.context
     return await children_of(
         info, ScreeningResult, ScreeningResult.round_id, screening.uuid, lambda row: ScreeningResultNode.from_row(row, context),
@@ -122,10 +128,11 @@ async def results_of_round(info: Info, screening: ScreeningRoundNode) -> list[Sc
     )
 
 
-async def round_grid(info: Info, screening: ScreeningRoundNode) -> list[ScreeningCount]:
-    """The round's students by grade and level, for the school itself (anyone else is refused:
-    the ORM wall would give them an empty grid, which would read as "nobody screened")."""
-    require_own_school(info.context.principal, screening.tenant_uuid)
+async def round_grid(info: Info, screening: ScreeningRoundNode) -> list[ScreeningCount] | None:
+    """The round's students by grade and level, for the school itself; None for anyone else (the
+    ORM wall would give them an empty grid, which would read as "nobody screened")."""
+    if not _own_school(info, screening):
+        return None
 
     async def load(round_ids: list[uuid.UUID]) -> list[list[ScreeningCount]]:
         rows = await info.context.db.rows(

@@ -93,20 +93,28 @@ class ScreeningRoundNode(TenantRecord):
     def from_row(cls, row: Any) -> ScreeningRoundNode:
         return cls(**record_fields(row), school_year=row.school_year, held_on=row.held_on, title=row.title, instrument=row.instrument)
 
-    @strawberry.field(description="Students with a result in this round; the school's own only (bureaus: STUDENTS_SCREENED).")
-    async def students_screened(self, info: Info) -> int:
+    # The three student-derived fields are null for anyone but the school itself (a bureau sees the
+    # round, which is institutional, and the students only as suppressed indicator counts): null,
+    # not 0 or [], which would read as "nobody screened".
+    @strawberry.field(description="Students with a result in this round; null except for the school itself (bureaus: the "
+                      "STUDENTS_SCREENED indicator).")
+    async def students_screened(self, info: Info) -> int | None:
         from runxin.graphql.students.queries import round_grid
 
-        return sum(c.students for c in await round_grid(info, self))
+        grid = await round_grid(info, self)
+        return None if grid is None else sum(c.students for c in grid)
 
-    @strawberry.field(description="Students by grade and level; the school's own only (bureaus see suppressed counts).")
-    async def counts(self, info: Info) -> list[ScreeningCount]:
+    @strawberry.field(description="Students by grade and level; null except for the school itself (bureaus: the CONCERN_* "
+                      "indicators).")
+    async def counts(self, info: Info) -> list[ScreeningCount] | None:
         from runxin.graphql.students.queries import round_grid
 
         return await round_grid(info, self)
 
-    @strawberry.field(description="Every result of the round, by student; the school's own only.")
-    async def results(self, info: Info) -> list[Annotated["ScreeningResultNode", strawberry.lazy("runxin.graphql.students.types")]]:
+    @strawberry.field(description="Every result of the round, by student; null except for the school itself.")
+    async def results(
+        self, info: Info
+    ) -> list[Annotated["ScreeningResultNode", strawberry.lazy("runxin.graphql.students.types")]] | None:
         from runxin.graphql.students.queries import results_of_round
 
         return await results_of_round(info, self)

@@ -21,6 +21,7 @@ from runxin.platform.seed import names
 from runxin.platform.seed.people import add_people
 from runxin.platform.seed.rows import TREE_VALID_FROM, WRITE_ORDER, Dataset
 from runxin.platform.seed.scales import PROVINCES, Scale
+from runxin.platform.seed.students import add_students
 from runxin.platform.seed.tree import CURRENT_YEAR, PROVINCE, CityPlan, CountyPlan, SchoolPlan, SchoolSequence, plan_city, split
 from runxin.platform.stations.models import Station
 from runxin.platform.targets.models import Target
@@ -82,8 +83,12 @@ def generate_by_city(scale: Scale, seed: int, data: Dataset, progress: Progress 
         _add_counties(data, city, rng)
         add_people(data, city, rng)
         _add_targets(data, city, rng)
-        if (province == PROVINCE and number == SAMPLE_CITY) or index == 0:
+        sample = (province == PROVINCE and number == SAMPLE_CITY) or index == 0
+        if sample:
             data.sample_codes = _sample_codes(city)
+        # Last, from a random stream of its own: the rows above are the same with or without it.
+        add_students(data, city, seed, sample=sample and not data.students_added, sample_school=data.sample_codes[2])
+        data.students_added = data.students_added or sample
         if progress is not None:
             progress("generate", index + 1, len(cities))
         yield city

@@ -21,6 +21,8 @@ from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
+from runxin.platform.students.care import ConcernFollowUp, CrisisPlan, Referral, ScreeningResult, ScreeningRound
+from runxin.platform.students.models import StudentFile
 from runxin.platform.targets.models import Target
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
 from runxin.platform.tree.models import Tenant, TenantParentLink
@@ -47,6 +49,12 @@ WRITE_ORDER: tuple[type[Base], ...] = (
     TrainingSession,
     TrainingAttendance,
     Target,
+    CrisisPlan,
+    StudentFile,
+    ScreeningRound,
+    ScreeningResult,
+    ConcernFollowUp,
+    Referral,
 )
 
 _TIMESTAMPED = frozenset(m for m in WRITE_ORDER if issubclass(m, Timestamped))
@@ -77,6 +85,7 @@ class Dataset:
         self.new_id = IdStream(seed)
         self.rows: dict[type[Base], list[dict[str, Any]]] = {model: [] for model in WRITE_ORDER}
         self.sample_codes: tuple[str, str, str] = ("", "", "")
+        self.students_added = False  # student files go to one sample city only (platform/seed/students.py)
 
     def add(self, model: type[Base], **values: Any) -> dict[str, Any]:
         """Append a row of `model`; fill its id (unless given) and its timestamps."""
