@@ -28,6 +28,11 @@ from runxin.platform.staffing.models import Staff
 from runxin.platform.staffing.services import create_staff, update_staff
 from runxin.platform.stations.models import Station
 from runxin.platform.stations.services import create_station, update_station
+from runxin.platform.students.care import ScreeningRound
+from runxin.platform.students.models import StudentFile
+from runxin.platform.students.referrals import create_referral
+from runxin.platform.students.screening import create_round, record_result
+from runxin.platform.students.services import create_student_file
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import bind_principal
@@ -142,9 +147,29 @@ class Writers:
                     school.id,
                     {"category": school.code[:2], "central_rank": self.rng.random() < 0.5, "independent": True},
                 )
-            else:
+            elif choice < 0.94:
                 await record_enrolment(session, school.id, self.year, self.rng.randint(100, 2400))
+            else:
+                await self._student_write(session, school)
             await session.commit()
+
+    async def _student_write(self, session: AsyncSession, school: Tenant) -> None:
+        """A file, a round, a result or a referral: student-level writes feed the indicators too."""
+        choice = self.rng.random()
+        student_id = (await session.execute(_first(StudentFile, school))).scalar_one_or_none()
+        if choice < 0.4 or student_id is None:
+            ref = f"C{self.rng.randrange(10**6)}"
+            values = {"student_ref": ref, "name": "学生", "gender": "FEMALE", "grade": self.rng.randint(1, 12)}
+            await create_student_file(session, tenant_id=school.id, values=values)
+            return
+        round_id = (await session.execute(_first(ScreeningRound, school))).scalar_one_or_none()
+        if choice < 0.55 or round_id is None:
+            await create_round(session, tenant_id=school.id, values={"held_on": min(dt.date(self.year, 10, 10), dt.date.today()), "title": "筛查"})
+        elif choice < 0.9:
+            level = self.rng.choice(["NONE", "MILD", "MODERATE", "SEVERE"])
+            await record_result(session, round_id=round_id, student_id=student_id, level=level)
+        else:
+            await create_referral(session, values={"student_id": student_id, "hospital": "医院", "referred_on": dt.date.today()})
 
     async def run(self, until: float, concurrency: int = 8) -> None:
         async def writer() -> None:
