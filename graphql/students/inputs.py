@@ -15,14 +15,18 @@ UNSET = strawberry.UNSET
 
 @strawberry.input
 class StudentFileFields:
-    student_ref: str | None = strawberry.field(default=UNSET, description="The school's own student number (letters, digits, - and _).")
+    student_ref: str | None = strawberry.field(
+        default=UNSET, description="The school's own student number (letters, digits, - and _)."
+    )
     name: str | None = UNSET
     gender: Gender | None = strawberry.field(default=UNSET, description="FEMALE or MALE.")
     birth_date: dt.date | None = UNSET
     grade: int | None = strawberry.field(default=UNSET, description="1-12.")
     class_name: str | None = UNSET
     four_special: list[FourSpecialKind] | None = UNSET
-    concern_level: ConcernLevel | None = strawberry.field(default=UNSET, description="Set by an assessment; screenings set it too.")
+    concern_level: ConcernLevel | None = strawberry.field(
+        default=UNSET, description="Set by an assessment; screenings set it too."
+    )
     active: bool | None = UNSET
 
 

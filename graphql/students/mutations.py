@@ -134,7 +134,9 @@ class StudentMutation:
         node, errors = await run_mutation(info, action, lambda row: ConcernFollowUpNode.from_row(row, info.context))
         return ConcernFollowUpPayload(follow_up=node, user_errors=errors)
 
-    @strawberry.mutation(permission_classes=STUDENTS, description="End a follow-up (the teacher may then follow another student).")
+    @strawberry.mutation(
+        permission_classes=STUDENTS, description="End a follow-up (the teacher may then follow another student)."
+    )
     async def concern_follow_up_end(self, info: Info, input: i.ConcernFollowUpEndInput) -> ConcernFollowUpPayload:
         async def action(session):  # type: ignore[no-untyped-def]
             return await end_follow_up(session, id_arg(input.id, "ConcernFollowUp", "id"), input.ended_on)

@@ -93,7 +93,11 @@ def _one_per_tenant_loader(context: Context) -> Any:
 async def results_of_student(info: Info, student_id: uuid.UUID) -> list[ScreeningResultNode]:
     context = info.context
     return await children_of(
-        info, ScreeningResult, ScreeningResult.student_id, student_id, lambda row: ScreeningResultNode.from_row(row, context),
+        info,
+        ScreeningResult,
+        ScreeningResult.student_id,
+        student_id,
+        lambda row: ScreeningResultNode.from_row(row, context),
         order_by=ScreeningResult.id.desc(),
     )
 
@@ -101,7 +105,11 @@ async def results_of_student(info: Info, student_id: uuid.UUID) -> list[Screenin
 async def follow_ups_of_student(info: Info, student_id: uuid.UUID) -> list[ConcernFollowUpNode]:
     context = info.context
     return await children_of(
-        info, ConcernFollowUp, ConcernFollowUp.student_id, student_id, lambda row: ConcernFollowUpNode.from_row(row, context),
+        info,
+        ConcernFollowUp,
+        ConcernFollowUp.student_id,
+        student_id,
+        lambda row: ConcernFollowUpNode.from_row(row, context),
         order_by=ConcernFollowUp.id.desc(),
     )
 
@@ -109,7 +117,12 @@ async def follow_ups_of_student(info: Info, student_id: uuid.UUID) -> list[Conce
 async def referrals_of_student(info: Info, student_id: uuid.UUID) -> list[ReferralNode]:
     context = info.context
     return await children_of(
-        info, Referral, Referral.student_id, student_id, lambda row: ReferralNode.from_row(row, context), order_by=Referral.id.desc()
+        info,
+        Referral,
+        Referral.student_id,
+        student_id,
+        lambda row: ReferralNode.from_row(row, context),
+        order_by=Referral.id.desc(),
     )
 
 
@@ -123,7 +136,11 @@ async def results_of_round(info: Info, screening: ScreeningRoundNode) -> list[Sc
         return None
     context = info.context
     return await children_of(
-        info, ScreeningResult, ScreeningResult.round_id, screening.uuid, lambda row: ScreeningResultNode.from_row(row, context),
+        info,
+        ScreeningResult,
+        ScreeningResult.round_id,
+        screening.uuid,
+        lambda row: ScreeningResultNode.from_row(row, context),
         order_by=ScreeningResult.id,
     )
 

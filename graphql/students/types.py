@@ -19,7 +19,7 @@ from runxin.platform.validation import split_codes
 
 ConcernLevel = enum_of("ConcernLevel", CONCERN_LEVELS, "Where a screening or an assessment placed a student.")
 ScreeningLevel = enum_of("ScreeningLevel", SCREENING_LEVELS)
-FourSpecialKind = enum_of("FourSpecialKind", FOUR_SPECIAL_KINDS, "The \"four special\" (四特) categories.")
+FourSpecialKind = enum_of("FourSpecialKind", FOUR_SPECIAL_KINDS, 'The "four special" (四特) categories.')
 ReferralState = enum_of("ReferralState", REFERRAL_STATES, "REFERRED → IN_TREATMENT → RETURNED (with a certificate) or CLOSED.")
 
 
@@ -42,7 +42,12 @@ class StudentFileNode(TenantRecord):
 
     @classmethod
     def from_row(cls, row: Any, context: Context) -> StudentFileNode:
-        _audited(context, "StudentFile", row.id, ["studentRef", "name", "gender", "birthDate", "grade", "className", "fourSpecial", "concernLevel"])
+        _audited(
+            context,
+            "StudentFile",
+            row.id,
+            ["studentRef", "name", "gender", "birthDate", "grade", "className", "fourSpecial", "concernLevel"],
+        )
         return cls(
             **record_fields(row),
             student_ref=row.student_ref,
@@ -57,13 +62,17 @@ class StudentFileNode(TenantRecord):
         )
 
     @strawberry.field(description="Results of every screening round, most recently recorded first.")
-    async def screening_results(self, info: Info) -> list[Annotated["ScreeningResultNode", strawberry.lazy("runxin.graphql.students.types")]]:
+    async def screening_results(
+        self, info: Info
+    ) -> list[Annotated["ScreeningResultNode", strawberry.lazy("runxin.graphql.students.types")]]:
         from runxin.graphql.students.queries import results_of_student
 
         return await results_of_student(info, self.uuid)
 
     @strawberry.field(description="Teachers following this student (open and ended), most recently recorded first.")
-    async def follow_ups(self, info: Info) -> list[Annotated["ConcernFollowUpNode", strawberry.lazy("runxin.graphql.students.types")]]:
+    async def follow_ups(
+        self, info: Info
+    ) -> list[Annotated["ConcernFollowUpNode", strawberry.lazy("runxin.graphql.students.types")]]:
         from runxin.graphql.students.queries import follow_ups_of_student
 
         return await follow_ups_of_student(info, self.uuid)
@@ -91,21 +100,26 @@ class ScreeningRoundNode(TenantRecord):
 
     @classmethod
     def from_row(cls, row: Any) -> ScreeningRoundNode:
-        return cls(**record_fields(row), school_year=row.school_year, held_on=row.held_on, title=row.title, instrument=row.instrument)
+        return cls(
+            **record_fields(row), school_year=row.school_year, held_on=row.held_on, title=row.title, instrument=row.instrument
+        )
 
     # The three student-derived fields are null for anyone but the school itself (a bureau sees the
     # round, which is institutional, and the students only as suppressed indicator counts): null,
     # not 0 or [], which would read as "nobody screened".
-    @strawberry.field(description="Students with a result in this round; null except for the school itself (bureaus: the "
-                      "STUDENTS_SCREENED indicator).")
+    @strawberry.field(
+        description="Students with a result in this round; null except for the school itself (bureaus: the "
+        "STUDENTS_SCREENED indicator)."
+    )
     async def students_screened(self, info: Info) -> int | None:
         from runxin.graphql.students.queries import round_grid
 
         grid = await round_grid(info, self)
         return None if grid is None else sum(c.students for c in grid)
 
-    @strawberry.field(description="Students by grade and level; null except for the school itself (bureaus: the CONCERN_* "
-                      "indicators).")
+    @strawberry.field(
+        description="Students by grade and level; null except for the school itself (bureaus: the CONCERN_* indicators)."
+    )
     async def counts(self, info: Info) -> list[ScreeningCount] | None:
         from runxin.graphql.students.queries import round_grid
 
@@ -154,7 +168,13 @@ class ConcernFollowUpNode(TenantRecord):
     @classmethod
     def from_row(cls, row: Any, context: Context) -> ConcernFollowUpNode:
         _audited(context, "ConcernFollowUp", row.id, ["startedOn", "endedOn", "student", "staff"])
-        return cls(**record_fields(row), started_on=row.started_on, ended_on=row.ended_on, student_uuid=row.student_id, staff_uuid=row.staff_id)
+        return cls(
+            **record_fields(row),
+            started_on=row.started_on,
+            ended_on=row.ended_on,
+            student_uuid=row.student_id,
+            staff_uuid=row.staff_id,
+        )
 
     @strawberry.field(description="True until ended.")
     def open(self) -> bool:
@@ -174,7 +194,9 @@ class ConcernFollowUpNode(TenantRecord):
         return None if loader is None else await loader[0](info.context, self.staff_uuid)
 
 
-@strawberry.type(name="Referral", description="A student referred to a hospital, tracked to their return (seeds/001 §(五)3, §(六)5).")
+@strawberry.type(
+    name="Referral", description="A student referred to a hospital, tracked to their return (seeds/001 §(五)3, §(六)5)."
+)
 class ReferralNode(TenantRecord):
     hospital: str
     referred_on: dt.date
@@ -210,4 +232,6 @@ class CrisisPlanNode(TenantRecord):
 
     @classmethod
     def from_row(cls, row: Any) -> CrisisPlanNode:
-        return cls(**record_fields(row), title=row.title, adopted_on=row.adopted_on, reviewed_on=row.reviewed_on, active=row.active)
+        return cls(
+            **record_fields(row), title=row.title, adopted_on=row.adopted_on, reviewed_on=row.reviewed_on, active=row.active
+        )

@@ -28,7 +28,14 @@ from runxin.graphql.staffing.types import StaffCounts, StaffKind, StaffNode
 from runxin.graphql.stations.queries import stations_of
 from runxin.graphql.stations.types import StationNode
 from runxin.graphql.students.queries import screening_rounds_of
-from runxin.graphql.students.types import ConcernLevel, CrisisPlanNode, ReferralNode, ReferralState, ScreeningRoundNode, StudentFileNode
+from runxin.graphql.students.types import (
+    ConcernLevel,
+    CrisisPlanNode,
+    ReferralNode,
+    ReferralState,
+    ScreeningRoundNode,
+    StudentFileNode,
+)
 from runxin.graphql.targets.progress import EffectiveTarget
 from runxin.graphql.targets.queries import targets_of
 from runxin.graphql.targets.types import GapType, IndicatorValueType, TargetNode

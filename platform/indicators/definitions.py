@@ -301,7 +301,9 @@ INDICATORS: tuple[Indicator, ...] = (
         code="CRISIS_PLAN_IN_PLACE",
         name="Crisis intervention plan in place",
         name_zh="心理危机紧急处置预案制定率",
-        description=f"Schools with an active crisis intervention plan adopted by the end of the school year, over all schools. {CRISIS_PLAN}.",
+        description=(
+            f"Schools with an active crisis intervention plan adopted by the end of the school year, over all schools. {CRISIS_PLAN}."
+        ),
         unit=Unit.SCHOOL,
         value_kind=ValueKind.RATIO,
         targets=(Target(1.0, None, "Every school has a psychological-crisis emergency plan."),),

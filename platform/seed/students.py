@@ -55,7 +55,9 @@ def add_students(data: Dataset, city: CityPlan, seed: int, *, sample: bool, samp
             teachers[row["tenant_id"]].append(row["id"])
     # The demo's sample school (the one its school token signs in as) is always among them.
     first = [s for s in schools if s.code == sample_school][:1]
-    picked = first + rng.sample([s for s in schools if s not in first], min(SAMPLE_SCHOOLS - len(first), len(schools) - len(first)))
+    picked = first + rng.sample(
+        [s for s in schools if s not in first], min(SAMPLE_SCHOOLS - len(first), len(schools) - len(first))
+    )
     for n, school in enumerate(picked):
         _school(data, city, school, teachers[school.id], rng, gaps=n % 4 == 3, first=n == 0)
 
@@ -65,7 +67,9 @@ def _grades(school: SchoolPlan) -> list[int]:
     return grades or list(range(1, 7))
 
 
-def _school(data: Dataset, city: CityPlan, school: SchoolPlan, teachers: list, rng: random.Random, *, gaps: bool, first: bool) -> None:
+def _school(
+    data: Dataset, city: CityPlan, school: SchoolPlan, teachers: list, rng: random.Random, *, gaps: bool, first: bool
+) -> None:
     owned = {"tenant_id": school.id, "root_id": city.id}
     grades = _grades(school)
     files = []

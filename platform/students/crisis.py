@@ -48,7 +48,12 @@ async def create_crisis_plan(session: AsyncSession, *, tenant_id: uuid.UUID, val
             code="CRISIS_PLAN_EXISTS",
         )
     return await create_record(
-        session, CrisisPlan, tenant_id=tenant_id, values=_with_year(values), owner_kinds=OWNER_KINDS, validate=validate_crisis_plan
+        session,
+        CrisisPlan,
+        tenant_id=tenant_id,
+        values=_with_year(values),
+        owner_kinds=OWNER_KINDS,
+        validate=validate_crisis_plan,
     )
 
 

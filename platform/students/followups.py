@@ -53,7 +53,11 @@ async def create_follow_up(
     student = await get_record(session, StudentFile, values["student_id"], field="studentId")
     staff = await get_record(session, Staff, values["staff_id"], field="staffId")
     if staff.tenant_id != student.tenant_id:
-        raise Invalid("staffId", "OTHER_SCHOOL", "The teacher works at another tenant; a student is followed by a teacher of their own school.")
+        raise Invalid(
+            "staffId",
+            "OTHER_SCHOOL",
+            "The teacher works at another tenant; a student is followed by a teacher of their own school.",
+        )
     if not staff.active or staff.kind not in ALL_TEACHER_KINDS:
         raise Invalid(
             "staffId",
@@ -86,7 +90,11 @@ async def create_follow_up(
             "seeds/001 §(五)1); end one of their follow-ups first, or choose another teacher.",
         )
     follow_up = ConcernFollowUp(
-        tenant_id=student.tenant_id, root_id=student.root_id, student_id=student.id, staff_id=staff.id, started_on=values["started_on"]
+        tenant_id=student.tenant_id,
+        root_id=student.root_id,
+        student_id=student.id,
+        staff_id=staff.id,
+        started_on=values["started_on"],
     )
     session.add(follow_up)
     await session.flush()

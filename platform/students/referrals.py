@@ -47,7 +47,11 @@ def validate_referral(values: Mapping[str, Any], *, previous_state: str | None, 
             "state",
             "TRANSITION_NOT_ALLOWED",
             f"A {previous_state} referral cannot become {state}; "
-            + (f"it can become {' or '.join(allowed)}." if allowed else "it is final; record a new referral if the student is referred again."),
+            + (
+                f"it can become {' or '.join(allowed)}."
+                if allowed
+                else "it is final; record a new referral if the student is referred again."
+            ),
         )
     if state == "RETURNED" and values.get("certificate_received_on") is None:
         checks.fail(
@@ -75,13 +79,17 @@ async def create_referral(session: AsyncSession, *, values: Mapping[str, Any], t
     values = {k: v for k, v in values.items() if k in (*EDITABLE, "student_id")}
     if values.get("state", "REFERRED") != "REFERRED" or values.get("certificate_received_on") is not None:
         raise Invalid(
-            "state", "STARTS_REFERRED", "A referral starts as REFERRED, without a certificate; record it, then update it as it moves on."
+            "state",
+            "STARTS_REFERRED",
+            "A referral starts as REFERRED, without a certificate; record it, then update it as it moves on.",
         )
     values["state"] = "REFERRED"
     validate_referral(values, previous_state=None, today=today)
     student = await get_record(session, StudentFile, values["student_id"], field="studentId")
     open_one = (
-        await session.execute(select(Referral.id).where(Referral.student_id == student.id, Referral.state.in_(OPEN_REFERRAL_STATES)))
+        await session.execute(
+            select(Referral.id).where(Referral.student_id == student.id, Referral.state.in_(OPEN_REFERRAL_STATES))
+        )
     ).first()
     if open_one is not None:
         raise Conflict(

@@ -82,10 +82,14 @@ async def record_result(session: AsyncSession, *, round_id: uuid.UUID, student_i
     screening = await get_record(session, ScreeningRound, round_id, field="roundId")
     student = await get_record(session, StudentFile, student_id, field="studentId")
     if student.tenant_id != screening.tenant_id:
-        raise Invalid("studentId", "OTHER_SCHOOL", "That student's file is at another school than the round; record results per school.")
+        raise Invalid(
+            "studentId", "OTHER_SCHOOL", "That student's file is at another school than the round; record results per school."
+        )
     if not student.active:
         raise Invalid(
-            "studentId", "STUDENT_INACTIVE", "That student has left the school (file inactive); reactivate the file first if they returned."
+            "studentId",
+            "STUDENT_INACTIVE",
+            "That student has left the school (file inactive); reactivate the file first if they returned.",
         )
     result = (
         await session.execute(
@@ -93,7 +97,9 @@ async def record_result(session: AsyncSession, *, round_id: uuid.UUID, student_i
         )
     ).scalar_one_or_none()
     if result is None:
-        result = ScreeningResult(tenant_id=student.tenant_id, root_id=student.root_id, round_id=round_id, student_id=student_id, level=level)
+        result = ScreeningResult(
+            tenant_id=student.tenant_id, root_id=student.root_id, round_id=round_id, student_id=student_id, level=level
+        )
         session.add(result)
     else:
         result.level = level

@@ -55,8 +55,16 @@ query ($c: String!, $codes: [String!]) { tenant(code: $c) { indicators(codes: $c
 
 
 def file_input(school, ref: str, **change) -> dict:  # type: ignore[no-untyped-def]
-    return {"tenantId": encode_id("Tenant", school.id), "studentRef": ref, "name": "李小明", "gender": "MALE", "grade": 8,
-            "className": "八(3)班", "birthDate": "2012-05-01", **change}
+    return {
+        "tenantId": encode_id("Tenant", school.id),
+        "studentRef": ref,
+        "name": "李小明",
+        "gender": "MALE",
+        "grade": 8,
+        "className": "八(3)班",
+        "birthDate": "2012-05-01",
+        **change,
+    }
 
 
 async def open_file(api, school, ref: str, **change) -> dict:  # type: ignore[no-untyped-def]
@@ -89,7 +97,9 @@ async def test_bad_files_are_refused_with_nothing_written(api, system_session) -
     await open_file(api, school, "S-001")
     bad = await api.gql(CREATE, {"input": file_input(school, "S 002", grade=13, gender="UNDISCLOSED")}, as_=school)
     assert sorted(errors_of(bad, "studentFileCreate")) == [
-        ("gender", "NOT_ALLOWED"), ("grade", "GRADE_OUT_OF_RANGE"), ("studentRef", "STUDENT_REF_FORMAT")
+        ("gender", "NOT_ALLOWED"),
+        ("grade", "GRADE_OUT_OF_RANGE"),
+        ("studentRef", "STUDENT_REF_FORMAT"),
     ]
     taken = await api.gql(CREATE, {"input": file_input(school, "S-001")}, as_=school)
     assert errors_of(taken, "studentFileCreate") == [("studentRef", "STUDENT_REF_TAKEN")]
@@ -112,6 +122,7 @@ async def test_a_bureau_and_another_tenants_client_are_refused(api, system_sessi
     for writer in (county, sibling):
         body = await api.gql(CREATE, {"input": file_input(school, "S-009")}, as_=writer)
         assert errors_of(body, "studentFileCreate")[0][1] in ("STUDENT_DATA_STAYS_AT_SCHOOL", "NOT_FOUND")
+
     # And an API client of the county with every student scope is refused too; the school's own client is not
     def client(tenant, *scopes):  # type: ignore[no-untyped-def]
         return api.tokens.issue(subject="rx_c", tenant_id=tenant.id, roles=[], scopes=list(scopes), client_id="rx_c")
@@ -132,11 +143,15 @@ async def test_screening_sets_concern_and_the_grid_stays_at_school(api, system_s
     tree = await make_tree(system_session, counties=1, schools_per_county=1)
     school, county = tree.all_schools()[0], tree.counties[0]
     students = [await open_file(api, school, f"S-{n}", grade=7 + n % 2) for n in range(3)]
-    early = await api.gql(ROUND, {"input": {"tenantId": encode_id("Tenant", school.id), "heldOn": "2025-10-10", "title": "秋季筛查"}}, as_=school)
+    early = await api.gql(
+        ROUND, {"input": {"tenantId": encode_id("Tenant", school.id), "heldOn": "2025-10-10", "title": "秋季筛查"}}, as_=school
+    )
     round_id = early["data"]["screeningRoundCreate"]["screeningRound"]["id"]
     assert early["data"]["screeningRoundCreate"]["screeningRound"]["schoolYear"] == 2025
     mismatch = await api.gql(
-        ROUND, {"input": {"tenantId": encode_id("Tenant", school.id), "heldOn": "2025-10-10", "schoolYear": 2024, "title": "x"}}, as_=school
+        ROUND,
+        {"input": {"tenantId": encode_id("Tenant", school.id), "heldOn": "2025-10-10", "schoolYear": 2024, "title": "x"}},
+        as_=school,
     )
     assert errors_of(mismatch, "screeningRoundCreate") == [("schoolYear", "ROUND_YEAR_MISMATCH")]
     levels = ["SEVERE", "MILD", "NONE"]
@@ -147,13 +162,21 @@ async def test_screening_sets_concern_and_the_grid_stays_at_school(api, system_s
     grid = (await api.gql(GRID, {"c": school.code}, as_=school))["data"]["tenant"]["screeningRounds"]["nodes"][0]
     assert grid["studentsScreened"] == 3
     # (grade 7 SEVERE, grade 8 MILD, grade 7 NONE)
-    assert sorted((c["grade"], c["level"], c["students"]) for c in grid["counts"]) == [(7, "NONE", 1), (7, "SEVERE", 1), (8, "MILD", 1)]
+    assert sorted((c["grade"], c["level"], c["students"]) for c in grid["counts"]) == [
+        (7, "NONE", 1),
+        (7, "SEVERE", 1),
+        (8, "MILD", 1),
+    ]
     rounds = await api.gql(ROUNDS, {"c": county.code, "s": "SUBTREE"}, as_=county)
     assert [n["title"] for n in rounds["data"]["tenant"]["screeningRounds"]["nodes"]] == ["秋季筛查"]
     withheld = (await api.gql(GRID, {"c": school.code}, as_=county))["data"]["tenant"]["screeningRounds"]["nodes"]
     assert withheld == [{"studentsScreened": None, "counts": None}]
     # And the school's own indicators count its students (the county's are another engineer's suppression)
-    values = (await api.gql(INDICATORS, {"c": school.code, "codes": ["STUDENTS_SCREENED", "CONCERN_SEVERE", "SCREENING_DONE", "CONCERN_FOLLOWED"]}, as_=school))
+    values = await api.gql(
+        INDICATORS,
+        {"c": school.code, "codes": ["STUDENTS_SCREENED", "CONCERN_SEVERE", "SCREENING_DONE", "CONCERN_FOLLOWED"]},
+        as_=school,
+    )
     got = {v["indicator"]: v["value"] for v in values["data"]["tenant"]["indicators"]}
     assert got["STUDENTS_SCREENED"] == 3 and got["CONCERN_SEVERE"] == 1
     # No profile: the school-unit ratios are not reported rather than guessed
@@ -183,15 +206,21 @@ async def test_a_teacher_follows_at_most_two_and_a_return_needs_a_certificate(ap
     assert errors_of(await follow(students[2], counsellor), "concernFollowUpCreate") == [("staffId", "NOT_A_TEACHER")]
     assert errors_of(await follow(calm, teacher), "concernFollowUpCreate")[0][1] in ("NOT_OF_CONCERN", "FOLLOWER_LIMIT")
 
-    referral = await api.gql(REFER, {"input": {"studentId": students[0]["id"], "hospital": "市第三人民医院", "referredOn": "2025-10-08"}}, as_=school)
+    referral = await api.gql(
+        REFER, {"input": {"studentId": students[0]["id"], "hospital": "市第三人民医院", "referredOn": "2025-10-08"}}, as_=school
+    )
     referral_id = referral["data"]["referralCreate"]["referral"]["id"]
-    again = await api.gql(REFER, {"input": {"studentId": students[0]["id"], "hospital": "x", "referredOn": "2025-10-09"}}, as_=school)
+    again = await api.gql(
+        REFER, {"input": {"studentId": students[0]["id"], "hospital": "x", "referredOn": "2025-10-09"}}, as_=school
+    )
     assert errors_of(again, "referralCreate") == [("studentId", "REFERRAL_OPEN")]
 
     async def move(**change) -> dict:  # type: ignore[no-untyped-def]
         return await api.gql(REFERRAL_UPDATE, {"input": {"id": referral_id, **change}}, as_=school)
 
-    assert errors_of(await move(state="RETURNED", certificateReceivedOn="2025-11-01"), "referralUpdate") == [("state", "TRANSITION_NOT_ALLOWED")]
+    assert errors_of(await move(state="RETURNED", certificateReceivedOn="2025-11-01"), "referralUpdate") == [
+        ("state", "TRANSITION_NOT_ALLOWED")
+    ]
     assert errors_of(await move(state="IN_TREATMENT"), "referralUpdate") == []
     no_certificate = await move(state="RETURNED")
     assert errors_of(no_certificate, "referralUpdate") == [("certificateReceivedOn", "CERTIFICATE_REQUIRED")]

@@ -150,9 +150,14 @@ async def _owner_of(system_session, kind: str, args: tuple, tree, made) -> Any: 
     if kind in ("file", "round", "plan"):
         return schools[args[0] % len(schools)]
     model, name = {
-        "leave": (StudentFile, "file"), "concern": (StudentFile, "file"), "move_round": (ScreeningRound, "round"),
-        "result": (ScreeningRound, "round"), "follow": (StudentFile, "file"), "end": (ConcernFollowUp, "follow"),
-        "refer": (StudentFile, "file"), "move": (Referral, "referral"),
+        "leave": (StudentFile, "file"),
+        "concern": (StudentFile, "file"),
+        "move_round": (ScreeningRound, "round"),
+        "result": (ScreeningRound, "round"),
+        "follow": (StudentFile, "file"),
+        "end": (ConcernFollowUp, "follow"),
+        "refer": (StudentFile, "file"),
+        "move": (Referral, "referral"),
     }[kind]
     if not made[name]:
         return None
@@ -174,10 +179,14 @@ def _expected(rows: dict[str, list[Any]], school_id, profiled: bool, year: int) 
         n = sum(1 for r in results if latest is not None and r.round_id == latest.id and r.level == level)
         out[f"CONCERN_{level}"] = (1, 0 if latest else 1, n)
     out["REFERRALS_OPEN"] = (
-        1, 0, sum(1 for r in own["referral"] if r.state in ("REFERRED", "IN_TREATMENT") and school_year_of(r.referred_on) <= year)
+        1,
+        0,
+        sum(1 for r in own["referral"] if r.state in ("REFERRED", "IN_TREATMENT") and school_year_of(r.referred_on) <= year),
     )
     out["RETURNED_WITH_CERTIFICATE"] = (
-        1, 0, sum(1 for r in own["referral"] if r.state == "RETURNED" and school_year_of(r.certificate_received_on) == year)
+        1,
+        0,
+        sum(1 for r in own["referral"] if r.state == "RETURNED" and school_year_of(r.certificate_received_on) == year),
     )
     covered = any(all(any(x.round_id == r.id and x.student_id == f.id for x in own["result"]) for f in active) for r in rounds)
     open_followed = {u.student_id for u in own["follow"] if u.ended_on is None}
@@ -189,7 +198,12 @@ def _expected(rows: dict[str, list[Any]], school_id, profiled: bool, year: int) 
 
 
 @pytest.mark.parametrize("database_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
-@settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate], suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(plan=writes, profiled=st.lists(st.booleans(), min_size=4, max_size=4))
 async def test_indicators_match_the_oracle(engine, sessionmaker, plan, profiled) -> None:  # type: ignore[no-untyped-def]
     await _wipe(engine)
@@ -200,7 +214,9 @@ async def test_indicators_match_the_oracle(engine, sessionmaker, plan, profiled)
         for school, has_profile in zip(tree.all_schools(), profiled, strict=True):
             if has_profile:
                 system.add(SchoolProfile(tenant_id=school.id, category=school.code[:2]))
-            teachers = [Staff(tenant_id=school.id, kind=kind, name="教师") for kind in ("HOMEROOM", "TEACHER", "HIRED_COUNSELLOR")]
+            teachers = [
+                Staff(tenant_id=school.id, kind=kind, name="教师") for kind in ("HOMEROOM", "TEACHER", "HIRED_COUNSELLOR")
+            ]
             system.add_all(teachers)
             await system.flush()
             made["staff"] += [t.id for t in teachers]
@@ -224,8 +240,12 @@ async def test_indicators_match_the_oracle(engine, sessionmaker, plan, profiled)
         rows = {
             name: list((await system.execute(select(model))).scalars())
             for name, model in (
-                ("file", StudentFile), ("round", ScreeningRound), ("result", ScreeningResult),
-                ("follow", ConcernFollowUp), ("referral", Referral), ("plan", CrisisPlan),
+                ("file", StudentFile),
+                ("round", ScreeningRound),
+                ("result", ScreeningResult),
+                ("follow", ConcernFollowUp),
+                ("referral", Referral),
+                ("plan", CrisisPlan),
             )
         }
         profiled_ids = {s.id for s, p in zip(tree.all_schools(), profiled, strict=True) if p}

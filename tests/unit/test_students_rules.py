@@ -28,7 +28,14 @@ def codes(error: Exception) -> set[tuple[str, str]]:
 
 
 def a_file(**change) -> dict:  # type: ignore[no-untyped-def]
-    return {"student_ref": "2025-0301", "name": "李小明", "gender": "MALE", "grade": 8, "birth_date": dt.date(2012, 5, 1), **change}
+    return {
+        "student_ref": "2025-0301",
+        "name": "李小明",
+        "gender": "MALE",
+        "grade": 8,
+        "birth_date": dt.date(2012, 5, 1),
+        **change,
+    }
 
 
 def test_a_plain_file_passes() -> None:
@@ -79,7 +86,9 @@ def test_a_school_year_runs_from_september_to_august(day: dt.date) -> None:
 def test_a_round_belongs_to_the_school_year_of_its_day() -> None:
     validate_round({"held_on": dt.date(2025, 10, 10), "school_year": 2025, "title": "秋季筛查"}, SCHOOL, today=TODAY)
     with pytest.raises(Invalid) as caught:
-        validate_round({"held_on": dt.date(2026, 3, 1), "school_year": 2026, "title": "春季筛查"}, SCHOOL, today=dt.date(2026, 4, 1))
+        validate_round(
+            {"held_on": dt.date(2026, 3, 1), "school_year": 2026, "title": "春季筛查"}, SCHOOL, today=dt.date(2026, 4, 1)
+        )
     assert codes(caught.value) == {("school_year", "ROUND_YEAR_MISMATCH")}
     assert "2025" in caught.value.message
     with pytest.raises(Invalid) as future:
@@ -123,9 +132,13 @@ def test_a_return_needs_the_hospitals_certificate() -> None:
 
 
 def test_a_crisis_plan_is_reviewed_after_its_adoption() -> None:
-    validate_crisis_plan({"title": "预案", "adopted_on": dt.date(2024, 9, 1), "reviewed_on": dt.date(2025, 9, 1)}, SCHOOL, today=TODAY)
+    validate_crisis_plan(
+        {"title": "预案", "adopted_on": dt.date(2024, 9, 1), "reviewed_on": dt.date(2025, 9, 1)}, SCHOOL, today=TODAY
+    )
     with pytest.raises(Invalid) as caught:
-        validate_crisis_plan({"title": "预案", "adopted_on": dt.date(2025, 9, 1), "reviewed_on": dt.date(2024, 9, 1)}, SCHOOL, today=TODAY)
+        validate_crisis_plan(
+            {"title": "预案", "adopted_on": dt.date(2025, 9, 1), "reviewed_on": dt.date(2024, 9, 1)}, SCHOOL, today=TODAY
+        )
     assert codes(caught.value) == {("reviewed_on", "DATE_ORDER")}
 
 

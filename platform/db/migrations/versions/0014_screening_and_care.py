@@ -94,7 +94,9 @@ def upgrade() -> None:
         sa.Column("ended_on", sa.Date(), nullable=True),
         *_owned("concern_follow_up"),
         _student_fk("concern_follow_up"),
-        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], name=op.f("fk_concern_follow_up_staff_id_staff"), ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name=op.f("fk_concern_follow_up_staff_id_staff"), ondelete="RESTRICT"
+        ),
     )
     _indexes("concern_follow_up")
     op.create_index(op.f("ix_concern_follow_up_student_id"), "concern_follow_up", ["student_id"], unique=False)
