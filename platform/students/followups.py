@@ -42,6 +42,13 @@ async def open_follow_ups_of(session: AsyncSession, staff_id: uuid.UUID) -> int:
     ).scalar_one()
 
 
+async def _locked_staff(session: AsyncSession, staff_id: uuid.UUID) -> Staff:
+    # FOR UPDATE (PostgreSQL; SQLite has one writer at a time anyway): two follow-ups given to one
+    # teacher at the same moment are counted one after the other, so neither passes the limit unseen.
+    await get_record(session, Staff, staff_id, field="staffId")
+    return (await session.execute(select(Staff).where(Staff.id == staff_id).with_for_update())).scalar_one()
+
+
 async def create_follow_up(
     session: AsyncSession, *, values: Mapping[str, Any], standard: Standard, today: dt.date | None = None
 ) -> ConcernFollowUp:
@@ -51,7 +58,7 @@ async def create_follow_up(
     if values.get("ended_on") is not None:
         raise Invalid("endedOn", "ENDED_AT_START", "A new follow-up is open; record it, then end it with concernFollowUpEnd.")
     student = await get_record(session, StudentFile, values["student_id"], field="studentId")
-    staff = await get_record(session, Staff, values["staff_id"], field="staffId")
+    staff = await _locked_staff(session, values["staff_id"])
     if staff.tenant_id != student.tenant_id:
         raise Invalid(
             "staffId",

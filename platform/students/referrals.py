@@ -86,6 +86,8 @@ async def create_referral(session: AsyncSession, *, values: Mapping[str, Any], t
     values["state"] = "REFERRED"
     validate_referral(values, previous_state=None, today=today)
     student = await get_record(session, StudentFile, values["student_id"], field="studentId")
+    # The file's row is the lock (PostgreSQL): two referrals of one student at once see each other.
+    await session.execute(select(StudentFile.id).where(StudentFile.id == student.id).with_for_update())
     open_one = (
         await session.execute(
             select(Referral.id).where(Referral.student_id == student.id, Referral.state.in_(OPEN_REFERRAL_STATES))
