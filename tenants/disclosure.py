@@ -143,3 +143,22 @@ def require_own_school(principal: Principal | None, tenant_id: uuid.UUID, tenant
         "Bureaus see counts through the indicators (STUDENTS_SCREENED, CONCERN_*, REFERRALS_OPEN ...).",
         code=STUDENT_DATA_STAYS_AT_SCHOOL,
     )
+
+
+def may_read_students(principal: Principal | None) -> bool:
+    """May this principal of the school read its student-level records (names, levels of concern)?
+
+    They are personal data of children: a person needs a role that reads its own tenant's personal
+    data (ADMIN, DATA_OFFICER), not merely a reading role (VIEWER, AUDITOR read institutional
+    data); an API client needs `students:read`, which the field's permission already asked for.
+    """
+    return principal is None or principal.client_id is not None or has(principal, Permission.PERSONAL_OWN)
+
+
+def require_student_reader(principal: Principal | None) -> None:
+    if may_read_students(principal):
+        return
+    raise PermissionDenied(
+        f"Student files are children's personal data: your role ({', '.join(sorted(principal.roles)) or 'none'}) "  # type: ignore[union-attr]
+        "reads institutional data only; ask your school for ADMIN or DATA_OFFICER.",
+    )

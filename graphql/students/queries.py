@@ -27,13 +27,14 @@ from runxin.graphql.students.types import (
 )
 from runxin.platform.students.care import ConcernFollowUp, CrisisPlan, Referral, ScreeningResult, ScreeningRound
 from runxin.platform.students.models import StudentFile
-from runxin.tenants.disclosure import require_own_school
+from runxin.tenants.disclosure import may_read_students, require_own_school, require_student_reader
 
 
 async def student_files_of(
     info: Info, tenant: Any, args: PageArgs, *, grade: int | None, concern_level: ConcernLevel | None, active: bool | None
 ) -> Connection[StudentFileNode]:
     require_own_school(info.context.principal, tenant.uuid, tenant.name)
+    require_student_reader(info.context.principal)
     context = info.context
     criteria = []
     if grade is not None:
@@ -55,6 +56,7 @@ async def student_files_of(
 
 async def referrals_of(info: Info, tenant: Any, args: PageArgs, *, state: ReferralState | None) -> Connection[ReferralNode]:
     require_own_school(info.context.principal, tenant.uuid, tenant.name)
+    require_student_reader(info.context.principal)
     context = info.context
     return await records_of(
         info,
@@ -132,7 +134,7 @@ def _own_school(info: Info, screening: ScreeningRoundNode) -> bool:
 
 
 async def results_of_round(info: Info, screening: ScreeningRoundNode) -> list[ScreeningResultNode] | None:
-    if not _own_school(info, screening):
+    if not _own_school(info, screening) or not may_read_students(info.context.principal):
         return None
     context = info.context
     return await children_of(
@@ -171,6 +173,8 @@ async def round_grid(info: Info, screening: ScreeningRoundNode) -> list[Screenin
 
 def _node(model: type, type_name: str, node_of: Any, *, resource: str, personal: bool) -> Any:
     async def by_id(context: Any, record_id: Any) -> Any:
+        if personal and not may_read_students(context.principal):
+            return None  # a reading role of the school itself: the children's records are not for it
         build = (lambda row: node_of(row, context)) if personal else node_of
         return await context.loader(f"{type_name}ByIdLoader", lambda ctx: by_id_loader(ctx, model, build)).load(record_id)
 

@@ -607,9 +607,15 @@ class View:
             return False
         return resource is None or not self.client or f"{resource}:read" in self.scopes
 
+    @property
+    def reads_students(self) -> bool:
+        """Children's files are personal data: a person needs a role that reads its own tenant's
+        personal data (PERSONAL_RULES); a client, the students:read scope (checked per field)."""
+        return self.client or any(PERSONAL_RULES.get(role, (False, False))[0] for role in self.roles)
+
     def sees_record(self, row: dict[str, Any]) -> bool:
         if row["id"] in self.world.student_level:
-            return row["tenant_id"] == self.me.id
+            return row["tenant_id"] == self.me.id and self.reads_students
         return row["tenant_id"] in self.subtree
 
     def sees_personal(self, row: dict[str, Any]) -> bool:
@@ -817,8 +823,9 @@ def check_student_links(ctx: Ctx, typename: str, obj: dict[str, Any], row: dict[
             got_grid = None if obj["counts"] is None else Counter({(c["grade"], c["level"]): c["students"] for c in obj["counts"]})
             ctx.check(got_grid == want_grid, f"LEAK or wrong grid: counts of a round seen from {view.me!r}")
         if "results" in obj:
-            ctx.check((obj["results"] is None) == (not own), f"LEAK: results of a round of {world.owner(row)!r} reached {view.me!r}")
-            if own:
+            readable = own and view.reads_students
+            ctx.check((obj["results"] is None) == (not readable), f"LEAK: results of a round of {world.owner(row)!r} reached {view.me!r}")
+            if readable:
                 ctx.check(ids(obj["results"]) == {r["id"] for r in results}, "round results")
     for key, column, type_name in (("student", "student_id", "StudentFile"), ("round", "round_id", "ScreeningRound"),
                                    ("staff", "staff_id", "Staff")):  # fmt: skip
@@ -1328,6 +1335,8 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
         raise Refused("PERMISSION_DENIED")  # a client without the field's read scope
     if name in ("studentFiles", "referrals") and t is not view.me:
         raise Refused(STUDENT_REFUSAL)  # never an empty list: a bureau, a sibling, a client of another tenant
+    if name in ("studentFiles", "referrals") and not view.reads_students:
+        raise Refused("PERMISSION_DENIED")  # the school's own VIEWER or AUDITOR
     if not mine and (name in SUBTREE_FIELDS or (is_records and args.get("scope") == "SUBTREE")):
         raise Refused("ANCESTOR_SUBTREE")
     if value is _ABSENT:

@@ -135,6 +135,10 @@ async def test_a_bureau_and_another_tenants_client_are_refused(api, system_sessi
     assert "students:read" in unscoped["errors"][0]["message"]
     own = await api.gql(FILES, {"c": school.code}, token=client(school, "tenants:read", "students:read"))
     assert [n["studentRef"] for n in own["data"]["tenant"]["studentFiles"]["nodes"]] == ["S-001"]
+    # And the school's own VIEWER (institutional data only) reads no child's file
+    viewer = (await api.post(FILES, {"c": school.code}, as_=school, roles=("VIEWER",))).json()
+    assert viewer["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert (await api.gql(NODE, {"i": created["id"]}, as_=school, roles=("VIEWER",)))["data"]["node"] is None
     updated = await api.gql(UPDATE, {"input": {"id": created["id"], "grade": 9}}, as_=county)
     assert errors_of(updated, "studentFileUpdate") == [("id", "NOT_FOUND")]
 
