@@ -55,6 +55,11 @@ RESOURCE_OF_TABLE = {
     "training_session": "training",
     "target": "targets",
     "model_school_recognition": "recognitions",
+    "screening_round": "schools",
+    "crisis_plan": "schools",
+    # Student-level tables: only ever listed for the school itself (tenants.disclosure.require_own_school).
+    "student_file": "students",
+    "referral": "students",
 }
 
 

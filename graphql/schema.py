@@ -28,6 +28,7 @@ import runxin.graphql.recognitions.queries  # noqa: E402,F401
 import runxin.graphql.schools.queries  # noqa: E402,F401
 import runxin.graphql.staffing.queries  # noqa: E402,F401
 import runxin.graphql.stations.queries  # noqa: E402,F401
+import runxin.graphql.students.queries  # noqa: E402,F401
 import runxin.graphql.training.queries  # noqa: E402,F401
 from graphql import GraphQLError
 from runxin.graphql.audit.queries import AuditQuery
@@ -57,6 +58,15 @@ from runxin.graphql.staffing.mutations import StaffMutation
 from runxin.graphql.staffing.types import StaffNode
 from runxin.graphql.stations.mutations import StationMutation
 from runxin.graphql.stations.types import StationNode
+from runxin.graphql.students.mutations import StudentMutation
+from runxin.graphql.students.types import (
+    ConcernFollowUpNode,
+    CrisisPlanNode,
+    ReferralNode,
+    ScreeningResultNode,
+    ScreeningRoundNode,
+    StudentFileNode,
+)
 from runxin.graphql.targets.mutations import TargetMutation
 from runxin.graphql.targets.queries import IndicatorQuery
 from runxin.graphql.targets.types import TargetNode
@@ -78,6 +88,7 @@ Mutation = merge_types(
         SchoolMutation,
         RecognitionMutation,
         TrainingMutation,
+        StudentMutation,
         TargetMutation,
         DisclosureMutation,
         ReportMutation,
@@ -106,6 +117,12 @@ EXTRA_TYPES = [
     HomeVisitNode,
     MentorAssignmentNode,
     MentorTeamNode,
+    StudentFileNode,
+    ScreeningRoundNode,
+    ScreeningResultNode,
+    ConcernFollowUpNode,
+    ReferralNode,
+    CrisisPlanNode,
 ]
 
 

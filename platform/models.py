@@ -20,6 +20,7 @@ from runxin.platform.rollup.models import Aggregate, RollupDirty
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
+from runxin.platform.students.care import ConcernFollowUp, CrisisPlan, Referral, ScreeningResult, ScreeningRound
 from runxin.platform.students.models import StudentFile
 from runxin.platform.targets.models import Target
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
@@ -32,7 +33,9 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CentreActivity",
+    "ConcernFollowUp",
     "CounsellingCentre",
+    "CrisisPlan",
     "DataVersion",
     "Delivery",
     "DeliveryAttempt",
@@ -45,12 +48,15 @@ __all__ = [
     "MentorTeam",
     "MentorTeamMember",
     "ModelSchoolRecognition",
+    "Referral",
     "Report",
     "ReportEvent",
     "ReportingWindow",
     "RollupDirty",
     "SchoolEnrolment",
     "SchoolProfile",
+    "ScreeningResult",
+    "ScreeningRound",
     "Staff",
     "Station",
     "StudentFile",

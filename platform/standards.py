@@ -25,6 +25,9 @@ class Standard:
     # The bureau's rule (seeds/001 §(六)5) asks one home visit per student per school year; the
     # school's stricter rule (seeds/000 §三(二)5, seeds/002 §四(四)4) one per term ("2023-strict").
     home_visit_every_term: bool = False
+    # "一名教师挂点帮扶1至2名需重点关注学生" (seeds/001 §(五)1). No document allows more, so the
+    # lenient version keeps the same limit: a teacher spread over more students is not a follow-up.
+    max_students_per_follower: int = 2
 
 
 STANDARDS: dict[str, Standard] = {

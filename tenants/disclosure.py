@@ -125,3 +125,40 @@ async def set_rules(
     current.suppression_threshold = rules.suppression_threshold
     await session.flush()
     return current
+
+
+STUDENT_DATA_STAYS_AT_SCHOOL = "STUDENT_DATA_STAYS_AT_SCHOOL"
+
+
+def require_own_school(principal: Principal | None, tenant_id: uuid.UUID, tenant_name: str = "that school") -> None:
+    """Refuse student-level records of any tenant but the principal's own (一生一档 stays at the school).
+
+    A bureau above the school, and an API client of any other tenant, get this refusal rather than
+    an empty list, which would read as "no students". They see counts, through the indicators.
+    """
+    if principal is None or principal.tenant_id == tenant_id:
+        return
+    raise PermissionDenied(
+        f"Student files of {tenant_name} stay at the school: only the school itself reads or writes them. "
+        "Bureaus see counts through the indicators (STUDENTS_SCREENED, CONCERN_*, REFERRALS_OPEN ...).",
+        code=STUDENT_DATA_STAYS_AT_SCHOOL,
+    )
+
+
+def may_read_students(principal: Principal | None) -> bool:
+    """May this principal of the school read its student-level records (names, levels of concern)?
+
+    They are personal data of children: a person needs a role that reads its own tenant's personal
+    data (ADMIN, DATA_OFFICER), not merely a reading role (VIEWER, AUDITOR read institutional
+    data); an API client needs `students:read`, which the field's permission already asked for.
+    """
+    return principal is None or principal.client_id is not None or has(principal, Permission.PERSONAL_OWN)
+
+
+def require_student_reader(principal: Principal | None) -> None:
+    if may_read_students(principal):
+        return
+    raise PermissionDenied(
+        f"Student files are children's personal data: your role ({', '.join(sorted(principal.roles)) or 'none'}) "  # type: ignore[union-attr]
+        "reads institutional data only; ask your school for ADMIN or DATA_OFFICER.",
+    )

@@ -57,6 +57,9 @@ RESOURCES = (
     # Student-level records (SchoolPrivate): a school's own only, never a bureau's detail resource.
     "homeschool",
     "mentorship",
+    # Student files, screening results, follow-ups and referrals: only ever the client's own
+    # school's (never a detail resource for the bureaus above, platform/disclosure/rules.py).
+    "students",
 )
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"

@@ -31,6 +31,15 @@ from runxin.graphql.recognitions.queries import recognitions_of
 from runxin.graphql.recognitions.types import ModelSchoolRecognitionNode
 from runxin.graphql.stations.queries import stations_of
 from runxin.graphql.stations.types import StationNode
+from runxin.graphql.students.queries import screening_rounds_of
+from runxin.graphql.students.types import (
+    ConcernLevel,
+    CrisisPlanNode,
+    ReferralNode,
+    ReferralState,
+    ScreeningRoundNode,
+    StudentFileNode,
+)
 from runxin.graphql.targets.progress import EffectiveTarget
 from runxin.graphql.targets.queries import targets_of
 from runxin.graphql.targets.types import GapType, IndicatorValueType, TargetNode
@@ -192,6 +201,57 @@ class TenantNode(Node):
         from runxin.graphql.staffing.queries import staff_counts_of
 
         return staff_counts_of(info, self)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Student files (一生一档), for your own school only: any other tenant, a bureau above the school "
+        "included, is refused (STUDENT_DATA_STAYS_AT_SCHOOL); bureaus see counts through the indicators.",
+        permission_classes=[can_read("students")],
+    )
+    async def student_files(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        grade: int | None = None,
+        concern_level: ConcernLevel | None = None,
+        active: bool | None = None,
+    ) -> Connection[StudentFileNode]:
+        from runxin.graphql.students.queries import student_files_of
+
+        page = PageArgs(first, after, last, before).check()
+        return await student_files_of(info, self, page, grade=grade, concern_level=concern_level, active=active)
+
+    @strawberry.field(
+        description="Hospital referrals of your own school's students (refused for any other tenant, as studentFiles).",
+        permission_classes=[can_read("students")],
+    )
+    async def referrals(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        state: ReferralState | None = None,
+    ) -> Connection[ReferralNode]:
+        from runxin.graphql.students.queries import referrals_of
+
+        return await referrals_of(info, self, PageArgs(first, after, last, before).check(), state=state)
+
+    screening_rounds = records_field(
+        ScreeningRoundNode, screening_rounds_of, "schools", "Mental-health screening rounds (OWN) or those of the whole subtree."
+    )
+
+    @strawberry.field(
+        description="The school's psychological-crisis emergency plan; null when it has none.",
+        permission_classes=[can_read("schools")],
+    )
+    async def crisis_plan(self, info: Info) -> CrisisPlanNode | None:
+        from runxin.graphql.students.queries import crisis_plan_of
+
+        return await crisis_plan_of(info, self)
 
     @strawberry.field(
         description="A school's profile (category, stages, rank); null for a bureau or a school without one.",

@@ -18,6 +18,8 @@ from runxin.platform.errors import Invalid
 from runxin.platform.suppression import DEFAULT_THRESHOLD
 
 DETAIL_RESOURCES = ("schools", "stations", "centres", "hotlines", "staff", "training", "targets", "recognitions")
+# Never a detail resource, whatever a city's policy says: student-level records stay at the school.
+SCHOOL_ONLY_RESOURCES = ("students", "homeschool", "mentorship")
 PERSONAL_FIELDS = ("name", "gender", "birth_date", "phone")
 
 
@@ -38,6 +40,14 @@ DEFAULT_RULES = DisclosureRules()
 def parse_list(text: str, allowed: tuple[str, ...], field: str) -> tuple[str, ...]:
     """A comma-separated list of known names, in a stable order; unknown names are refused."""
     items = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
+    kept_at_school = [item for item in items if item in SCHOOL_ONLY_RESOURCES]
+    if kept_at_school:
+        raise Invalid(
+            field,
+            "STUDENT_DATA_STAYS_AT_SCHOOL",
+            f"{', '.join(kept_at_school)} cannot be shown in detail to bureaus: student-level records stay at their "
+            "school, and bureaus see them as counts (indicators). Leave it out of the list.",
+        )
     unknown = [item for item in items if item not in allowed]
     if unknown:
         raise Invalid(field, "NOT_ALLOWED", f"{', '.join(unknown)} not allowed in {field}; use names from {', '.join(allowed)}.")

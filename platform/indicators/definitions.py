@@ -140,6 +140,39 @@ def _trained_in_basics(f) -> ColumnElement[bool]:  # type: ignore[no-untyped-def
 
 
 EVERY_TEACHER = "不漏一校、不漏一人: every teacher of every school trained (seeds/003 §四2), a standing target."
+def _care_count(column: str, reported: str | None = None) -> MeasureFn:
+    # Every school is a unit of a student-derived count, profile or not: a count of students needs
+    # no rank or type. A concern count of a school without a round in the year is not a zero but
+    # unknown (not reported); students screened, referrals and returns are real zeros.
+    return lambda f, std: Measure(
+        eligible=true(), numerator=getattr(f, column), reported=None if reported is None else getattr(f, reported)
+    )
+
+
+SCREENING = "seeds/001 §(五)1 (每学年开展1次面向全体学生的心理健康筛查, 建立'一生一档')"
+WARNING_NETWORK = "seeds/001 §(五)1 (四级预警网络; 一名教师挂点帮扶1至2名需重点关注学生)"
+REFERRAL = "seeds/001 §(五)3 (转介到综合医院的专科或专科医院, 建立跟踪反馈制度)"
+RETURN = "seeds/001 §(六)5 (由专业医院出具相关证明方可复学)"
+CRISIS_PLAN = "seeds/001 §(五)2 (指导各学校制定心理危机紧急处置预案)"
+
+
+def _concern(level: str) -> Indicator:
+    return Indicator(
+        code=f"CONCERN_{level}",
+        name=f"Students at {level.lower()} concern",
+        name_zh={"MILD": "筛查轻度关注学生数", "MODERATE": "筛查中度关注学生数", "SEVERE": "筛查重度关注学生数"}[level],
+        description=(
+            f"Students the school's latest screening round of the school year placed at {level} concern (a school "
+            f"without a round in the year is not reported). {SCREENING}."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.COUNT,
+        targets=(),
+        measure=_care_count(f"concern_{level.lower()}", reported="screening_round"),
+        student_derived=True,
+    )
+
+
 EVERY_COUNTY_2023 = "A counselling centre, hotline and volunteer team in every county by 2023."
 EVERY_CENTRAL_2023 = "A station, hotline, counsellor and teacher in every central school and above by 2023."
 
@@ -492,6 +525,83 @@ INDICATORS += (
         value_kind=ValueKind.COUNT,
         targets=(),
         measure=_student_count(lambda f: f.students_on_file - f.students_unvisited_in_year),
+        student_derived=True,
+    ),
+    Indicator(
+        code="SCREENING_DONE",
+        name="Screening of all students",
+        name_zh="全体学生心理健康筛查完成率",
+        description=(
+            "Schools with a screening round in the school year that has a result for every active student on file, "
+            f"over all schools. {SCREENING}."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Every school screens all its students once a school year."),),
+        measure=_school(lambda f: true(), lambda f, std: f.screening_done),
+    ),
+    Indicator(
+        code="CONCERN_FOLLOWED",
+        name="Students of concern followed",
+        name_zh="重点关注学生教师挂点帮扶落实率",
+        description=(
+            "Schools where every active student at MODERATE or SEVERE concern is followed by a teacher (an open "
+            f"follow-up), over all schools (a school without such students meets it). {WARNING_NETWORK}."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "A teacher follows every student of concern."),),
+        measure=_school(lambda f: true(), lambda f, std: f.concern_followed),
+    ),
+    Indicator(
+        code="CRISIS_PLAN_IN_PLACE",
+        name="Crisis intervention plan in place",
+        name_zh="心理危机紧急处置预案制定率",
+        description=(
+            f"Schools with an active crisis intervention plan adopted by the end of the school year, over all schools. {CRISIS_PLAN}."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Every school has a psychological-crisis emergency plan."),),
+        measure=_school(lambda f: true(), lambda f, std: f.crisis_plan),
+    ),
+    Indicator(
+        code="STUDENTS_SCREENED",
+        name="Students screened",
+        name_zh="心理健康筛查学生数",
+        description=f"Students with a result in any of the school's screening rounds of the school year. {SCREENING}.",
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.COUNT,
+        targets=(),
+        measure=_care_count("students_screened"),
+        student_derived=True,
+    ),
+    _concern("MILD"),
+    _concern("MODERATE"),
+    _concern("SEVERE"),
+    Indicator(
+        code="REFERRALS_OPEN",
+        name="Open hospital referrals",
+        name_zh="转介就医中学生数",
+        description=(
+            "Referrals made by the end of the school year that are still REFERRED or IN_TREATMENT (at the time of "
+            f"computing). {REFERRAL}."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.COUNT,
+        targets=(),
+        measure=_care_count("referrals_open"),
+        student_derived=True,
+    ),
+    Indicator(
+        code="RETURNED_WITH_CERTIFICATE",
+        name="Returns to school with a certificate",
+        name_zh="凭医院证明复学学生数",
+        description=f"Referrals RETURNED whose hospital certificate was received in the school year. {RETURN}.",
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.COUNT,
+        targets=(),
+        measure=_care_count("returned_with_certificate"),
         student_derived=True,
     ),
 )

@@ -31,6 +31,16 @@ from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import ALL_TEACHER_KINDS, Staff
 from runxin.platform.standards import Standard
 from runxin.platform.stations.models import Station
+from runxin.platform.students.care import (
+    FOLLOWED_LEVELS,
+    OPEN_REFERRAL_STATES,
+    ConcernFollowUp,
+    CrisisPlan,
+    Referral,
+    ScreeningResult,
+    ScreeningRound,
+)
+from runxin.platform.students.models import StudentFile
 from runxin.platform.training.models import AUDIENCES, TrainingAttendance
 from runxin.platform.tree.models import Tenant, TenantKind
 
@@ -142,6 +152,7 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             Tenant.id.label("tenant_id"),
             Tenant.path.label("path"),
             SchoolProfile.id.is_not(None).label("has_profile"),
+            *care_facts(year),
             central.label("central_rank"),
             vocational.label("vocational"),
             _flag(SchoolProfile.independent).label("independent"),
@@ -169,6 +180,91 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
         .outerjoin(SchoolProfile, SchoolProfile.tenant_id == Tenant.id)
         .where(Tenant.kind == TenantKind.SCHOOL.value, *where)
     )
+
+
+def _count(column: ColumnElement, *criteria: ColumnElement[bool], correlate: tuple[type, ...] = (Tenant,)) -> ColumnElement[int]:
+    return select(func.count(column)).where(*criteria).correlate(*correlate).scalar_subquery()
+
+
+def care_facts(year: object) -> list[ColumnElement]:
+    """A school's screening, warning-network, referral and crisis-plan facts for school year `year`.
+
+    They read student-level rows (SchoolPrivate), which the engine's counting statements may
+    count across the subtree; no column carries anything but a count or a yes/no.
+    """
+    in_year = (ScreeningRound.tenant_id == Tenant.id, ScreeningRound.school_year == year)
+    # The school's latest round of the year: the same order as the concern level of a file
+    # (platform/students/screening.py latest_result_order).
+    latest_round = (
+        select(ScreeningRound.id)
+        .where(*in_year)
+        .order_by(ScreeningRound.held_on.desc(), ScreeningRound.id.desc())
+        .limit(1)
+        .correlate(Tenant)
+        .scalar_subquery()
+    )
+
+    def at_level(level: str) -> ColumnElement[int]:
+        return _count(
+            ScreeningResult.id,
+            ScreeningResult.tenant_id == Tenant.id,
+            ScreeningResult.round_id == latest_round,
+            ScreeningResult.level == level,
+        )
+
+    screened = (
+        select(func.count(ScreeningResult.student_id.distinct()))
+        .join(ScreeningRound, ScreeningRound.id == ScreeningResult.round_id)
+        .where(ScreeningResult.tenant_id == Tenant.id, *in_year)
+        .correlate(Tenant)
+        .scalar_subquery()
+    )
+    # A round covers everyone when no active student of the school lacks a result in it.
+    unscreened = (
+        select(StudentFile.id)
+        .where(
+            StudentFile.tenant_id == Tenant.id,
+            StudentFile.active,
+            ~select(ScreeningResult.id)
+            .where(ScreeningResult.round_id == ScreeningRound.id, ScreeningResult.student_id == StudentFile.id)
+            .correlate(ScreeningRound, StudentFile)
+            .exists(),
+        )
+        .correlate(Tenant, ScreeningRound)
+        .exists()
+    )
+    unfollowed = (
+        select(StudentFile.id)
+        .where(
+            StudentFile.tenant_id == Tenant.id,
+            StudentFile.active,
+            StudentFile.concern_level.in_(FOLLOWED_LEVELS),
+            ~select(ConcernFollowUp.id)
+            .where(ConcernFollowUp.student_id == StudentFile.id, ConcernFollowUp.ended_on.is_(None))
+            .correlate(StudentFile)
+            .exists(),
+        )
+        .correlate(Tenant)
+        .exists()
+    )
+    return [
+        _exists(ScreeningRound, Tenant, *in_year).label("screening_round"),
+        _exists(ScreeningRound, Tenant, *in_year, ~unscreened).label("screening_done"),
+        screened.label("students_screened"),
+        at_level("MILD").label("concern_mild"),
+        at_level("MODERATE").label("concern_moderate"),
+        at_level("SEVERE").label("concern_severe"),
+        not_(unfollowed).label("concern_followed"),
+        _count(
+            Referral.id, Referral.tenant_id == Tenant.id, Referral.state.in_(OPEN_REFERRAL_STATES), Referral.referred_year <= year
+        ).label("referrals_open"),
+        _count(
+            Referral.id, Referral.tenant_id == Tenant.id, Referral.state == "RETURNED", Referral.certificate_year == year
+        ).label("returned_with_certificate"),
+        _exists(
+            CrisisPlan, Tenant, CrisisPlan.tenant_id == Tenant.id, CrisisPlan.active, CrisisPlan.adopted_year <= year
+        ).label("crisis_plan"),
+    ]
 
 
 def county_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement[bool]]) -> Select:

@@ -18,6 +18,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from runxin.platform.indicators.definitions import BY_CODE, ValueKind
+
 FONT = "STSong-Light"
 STATES = {
     "OPEN": "填报中", "SUBMITTED": "已上报", "APPROVED": "已审核", "RETURNED": "已退回",
@@ -42,6 +44,9 @@ class Figure:
             return "不适用"
         if self.value is None:
             return "未报"
+        definition = BY_CODE.get(self.indicator)
+        if definition is not None and definition.value_kind is ValueKind.COUNT:
+            return f"{self.value:.0f}"  # students, referrals: whole numbers
         return f"{self.value * 100:.1f}%" if self.ratio else f"{self.value:.2f}"
 
 

@@ -23,7 +23,8 @@ from runxin.platform.seed.people import add_people
 from runxin.platform.seed.reporting import add_reporting
 from runxin.platform.seed.rows import TREE_VALID_FROM, WRITE_ORDER, Dataset
 from runxin.platform.seed.scales import PROVINCES, Scale
-from runxin.platform.seed.students import add_home_school
+from runxin.platform.seed.homeschool import add_home_school
+from runxin.platform.seed.students import add_students
 from runxin.platform.seed.tree import CURRENT_YEAR, PROVINCE, CityPlan, CountyPlan, SchoolPlan, SchoolSequence, plan_city, split
 from runxin.platform.stations.models import Station
 from runxin.platform.targets.models import Target
@@ -85,12 +86,15 @@ def generate_by_city(scale: Scale, seed: int, data: Dataset, progress: Progress 
         _add_counties(data, city, rng)
         add_people(data, city, rng)
         _add_targets(data, city, rng)
-        if (province == PROVINCE and number == SAMPLE_CITY) or index == 0:
+        sample = (province == PROVINCE and number == SAMPLE_CITY) or index == 0
+        if sample:
             data.sample_codes = _sample_codes(city)
-            # Student-level rows for the sample city's demo schools only (seed/students.py).
-            add_home_school(data, city, seed)
-        # Last, on its own random stream (and taking ids after every other row): the rows above are
-        # the same with or without it.
+        # Student-level rows for a sample of one city's schools only (seed/students.py: files and
+        # screening; seed/homeschool.py: visits and mentors on the same files); then the reporting
+        # dates. Each draws from a random stream of its own: the rows above are the same without them.
+        add_students(data, city, seed, sample=sample and not data.students_added, sample_school=data.sample_codes[2])
+        add_home_school(data, city, seed)
+        data.students_added = data.students_added or sample
         add_reporting(data, city, seed)
         if progress is not None:
             progress("generate", index + 1, len(cities))

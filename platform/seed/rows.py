@@ -25,6 +25,7 @@ from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
+from runxin.platform.students.care import ConcernFollowUp, CrisisPlan, Referral, ScreeningResult, ScreeningRound
 from runxin.platform.students.models import StudentFile
 from runxin.platform.targets.models import Target
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
@@ -55,8 +56,13 @@ WRITE_ORDER: tuple[type[Base], ...] = (
     TrainingAttendance,
     Target,
     ReportingWindow,  # entry windows of the reporting periods (seed/reporting.py)
-    # Student-level rows of the demo schools (seed/students.py), after the staff they name.
+    CrisisPlan,
+    # Student-level rows of the demo schools (seed/students.py, seed/homeschool.py), after the staff they name.
     StudentFile,
+    ScreeningRound,
+    ScreeningResult,
+    ConcernFollowUp,
+    Referral,
     HomeVisit,
     MentorAssignment,
     MentorTeam,
@@ -92,6 +98,7 @@ class Dataset:
         self.new_id = IdStream(seed)
         self.rows: dict[type[Base], list[dict[str, Any]]] = {model: [] for model in WRITE_ORDER}
         self.sample_codes: tuple[str, str, str] = ("", "", "")
+        self.students_added = False  # student files go to one sample city only (platform/seed/students.py)
 
     def add(self, model: type[Base], **values: Any) -> dict[str, Any]:
         """Append a row of `model`; fill its id (unless given) and its timestamps."""

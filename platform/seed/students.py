@@ -1,183 +1,126 @@
-"""Student files, home visits and mentorship of a sample of demo schools.
+"""Student files, screening and the warning network for a sample of the seeded schools.
 
-Only a sample (`DEMO_SCHOOLS` schools of the sample county, the sample school first) gets
-student-level rows: a few hundred students each, where a whole city would be about a million rows
-and `runxin demo` would no longer start in seconds. `add_student_files` is the one place that seeds
-student files; every domain about students (screening, home visits, mentorship) builds on the files
-it returns, so that all of them describe the same students.
-
-The home-school records cover the first term of the 2025 school year (September 2025 to January
-2026) with the gaps a dashboard must find: some students not yet visited, a four-special student
-not contacted in one month, an overloaded mentor, a homeroom teacher mentoring nobody, a few
-students without a mentor, and a SEVERE student without a mentor team.
-
-A stream of randomness of its own (seeded from the seed and the city), so that adding or changing
-these rows does not move any other seeded value.
+A city's files would be about a million rows (every student of 1,200 schools), which the demo
+does not need: it shows the domain on `SAMPLE_SCHOOLS` schools of the sample city, a few hundred
+students each, with the gaps a bureau should see — schools without a round this year, a round that
+missed a few students, students of concern nobody follows yet, a referral awaiting its hospital
+certificate. Crisis plans are one institutional row per school, so every school of every city
+gets its chance of one. A random stream of its own keeps the rest of the seed unchanged.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import uuid
-from typing import Any
+from collections import defaultdict
 
-from runxin.platform.homeschool.calendar import calendar_columns
-from runxin.platform.homeschool.models import HomeVisit
-from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
 from runxin.platform.seed import names
 from runxin.platform.seed.rows import Dataset
 from runxin.platform.seed.tree import CURRENT_YEAR, CityPlan, SchoolPlan
-from runxin.platform.staffing.models import Staff
-from runxin.platform.students.models import FOUR_SPECIAL_KINDS, StudentFile
+from runxin.platform.staffing.models import ALL_TEACHER_KINDS, Staff
+from runxin.platform.students.care import (
+    ConcernFollowUp,
+    CrisisPlan,
+    Referral,
+    ScreeningResult,
+    ScreeningRound,
+    school_year_of,
+)
+from runxin.platform.students.models import StudentFile
 
-DEMO_SCHOOLS = 20
-STUDENTS = (150, 320)  # students on file per demo school, at most its enrolment
-MENTEES_PER_TEACHER = 13  # the school's plan stays under the 1:15 limit; the overloaded mentor is the gap
-TERM_MONTHS = 5  # September to January: the first term
-_GRADES = {"PRIMARY": range(1, 7), "JUNIOR": range(7, 10), "SENIOR": range(10, 13)}
-_CONCERN = (("NONE", 0.86), ("MILD", 0.08), ("MODERATE", 0.04), ("SEVERE", 0.02))
-
-
-def demo_schools(city: CityPlan, sample_code: str = "") -> list[SchoolPlan]:
-    """The schools that get student-level rows: the sample school, then the sample county's central
-    schools and its others, DEMO_SCHOOLS in all."""
-    schools = city.counties[0].schools
-    ordered = sorted(schools, key=lambda s: (s.code != sample_code, not s.central))
-    picked = ordered[:DEMO_SCHOOLS]
-    if len(picked) < DEMO_SCHOOLS:
-        rest = [s for s in city.schools() if s not in picked]
-        picked += rest[: DEMO_SCHOOLS - len(picked)]
-    return picked
+SAMPLE_SCHOOLS = 20
+STUDENTS = (180, 420)  # students on file per sampled school
+LEVELS = ("NONE", "MILD", "MODERATE", "SEVERE")
+LEVEL_WEIGHTS = (0.85, 0.10, 0.04, 0.01)  # screening results, roughly as provincial reports give them
+STAGE_GRADES = {"PRIMARY": range(1, 7), "JUNIOR": range(7, 10), "SENIOR": range(10, 13), "VOCATIONAL": range(10, 13)}
+PLAN_ADOPTED = (dt.date(2023, 3, 1), dt.date(2024, 9, 10), dt.date(2025, 9, 20))
 
 
-def add_student_files(data: Dataset, city: CityPlan, school: SchoolPlan, rng: random.Random, count: int) -> list[dict[str, Any]]:
-    """Add `count` active student files of `school` (grades from its stages) and return their rows."""
-    owned = {"tenant_id": school.id, "root_id": city.id}
-    grades = [g for stage in school.stages.split(",") for g in _GRADES.get(stage, ())] or list(range(1, 7))
-    rows = []
-    for n in range(count):
-        gender = rng.choice(("FEMALE", "MALE"))
-        grade = rng.choice(grades)
-        age = grade + 6
-        birth = dt.date(CURRENT_YEAR - age, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
-        special = rng.sample(FOUR_SPECIAL_KINDS, rng.randint(1, 2)) if rng.random() < 0.05 else []
-        concern = rng.choices([c for c, _ in _CONCERN], weights=[w for _, w in _CONCERN])[0]
-        rows.append(
-            data.add(
-                StudentFile, **owned, student_ref=f"{CURRENT_YEAR - grade + 1}{n + 1:04d}", name=names.person_name(rng, gender),
-                gender=gender, birth_date=birth, grade=grade, class_name=f"{grade}年级{rng.randint(1, 6)}班",
-                four_special=",".join(sorted(special)), concern_level=concern, active=True,
-            )  # fmt: skip
-        )
-    return rows
-
-
-def add_home_school(data: Dataset, city: CityPlan, seed: int) -> None:
-    """Student files, visits and contacts, mentors and mentor teams of the city's demo schools."""
+def add_students(data: Dataset, city: CityPlan, seed: int, *, sample: bool, sample_school: str = "") -> None:
+    """Crisis plans for the city's schools and, where `sample`, files and screening for some of them."""
     rng = random.Random(f"runxin-seed-students/{seed}/{city.code}")
-    schools = demo_schools(city, data.sample_codes[2])
-    staff_of: dict[uuid.UUID, list[dict[str, Any]]] = {s.id: [] for s in schools}
-    for row in data.rows[Staff]:
-        if row["tenant_id"] in staff_of and row["active"]:
-            staff_of[row["tenant_id"]].append(row)
-    gaps = _Gaps()
+    schools = list(city.schools())
     for school in schools:
-        enrolled = school.current_students
-        students = add_student_files(data, city, school, rng, min(enrolled, rng.randint(*STUDENTS)))
-        teachers = _mentor_staff(data, city, school, staff_of[school.id], len(students), rng)
-        _visits(data, city, school, students, teachers, rng, gaps)
-        _mentors(data, city, school, students, teachers, rng, gaps)
-        _teams(data, city, school, students, teachers, rng, gaps)
-
-
-class _Gaps:
-    """Which of the demo's deliberate gaps are placed already (each once, in the first school that can hold it)."""
-
-    def __init__(self) -> None:
-        self.missed_month = self.overloaded = self.idle_homeroom = self.no_team = False
-
-
-def _mentor_staff(
-    data: Dataset, city: CityPlan, school: SchoolPlan, staff: list[dict[str, Any]], students: int, rng: random.Random
-) -> list[dict[str, Any]]:
-    """The school's teachers: its mental-health and homeroom staff and its principal (seed/people.py
-    gives every school one), plus subject teachers so that every student can have a mentor
-    (教师人人是导师)."""
-    owned = {"tenant_id": school.id, "root_id": city.id}
-    teachers = [row for row in staff if row["kind"] in ("FULL_TIME", "PART_TIME", "HOMEROOM", "PRINCIPAL")]
-    needed = -(-students // MENTEES_PER_TEACHER) - len(teachers)
-    for kind in ["TEACHER"] * max(needed, 1):
-        gender = rng.choice(("FEMALE", "MALE"))
-        age = rng.randint(24, 58)
-        birth = dt.date(CURRENT_YEAR - age, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
-        teachers.append(
+        if rng.random() < 0.85:
+            adopted = rng.choice(PLAN_ADOPTED)
             data.add(
-                Staff, **owned, kind=kind, name=names.person_name(rng, gender), gender=gender, birth_date=birth,
-                phone=names.mobile_number(rng), qualifications="TEACHER_CERT", strong_teacher=False,
-                employed_since=dt.date(rng.randint(birth.year + 22, CURRENT_YEAR), 9, 1), active=True,
+                CrisisPlan, tenant_id=school.id, root_id=city.id, title=f"{school.name}心理危机紧急处置预案",
+                adopted_on=adopted, adopted_year=school_year_of(adopted), reviewed_on=None, active=True,
             )  # fmt: skip
-        )
-    return teachers
+    if not sample:
+        return
+    teachers: dict[object, list[object]] = defaultdict(list)
+    for row in data.rows[Staff]:
+        if row["kind"] in ALL_TEACHER_KINDS and row["active"]:
+            teachers[row["tenant_id"]].append(row["id"])
+    # The demo's sample school (the one its school token signs in as) is always among them.
+    first = [s for s in schools if s.code == sample_school][:1]
+    picked = first + rng.sample(
+        [s for s in schools if s not in first], min(SAMPLE_SCHOOLS - len(first), len(schools) - len(first))
+    )
+    for n, school in enumerate(picked):
+        _school(data, city, school, teachers[school.id], rng, gaps=n % 4 == 3, first=n == 0)
 
 
-def _day(school_month: int, rng: random.Random) -> dt.date:
-    month = (school_month + 7) % 12 + 1
-    return dt.date(CURRENT_YEAR if month >= 9 else CURRENT_YEAR + 1, month, rng.randint(3, 27))
+def _grades(school: SchoolPlan) -> list[int]:
+    grades = [g for stage in school.stages.split(",") for g in STAGE_GRADES.get(stage, ())]
+    return grades or list(range(1, 7))
 
 
-def _visit(data: Dataset, city: CityPlan, student: dict, teacher: dict, day: dt.date, mode: str) -> None:
-    data.add(
-        HomeVisit, tenant_id=student["tenant_id"], root_id=city.id, student_file_id=student["id"], staff_id=teacher["id"],
-        visited_on=day, mode=mode, note="", **calendar_columns(day),
-    )  # fmt: skip
+def _school(
+    data: Dataset, city: CityPlan, school: SchoolPlan, teachers: list, rng: random.Random, *, gaps: bool, first: bool
+) -> None:
+    owned = {"tenant_id": school.id, "root_id": city.id}
+    grades = _grades(school)
+    files = []
+    for k in range(rng.randint(*STUDENTS)):
+        grade = grades[k % len(grades)]
+        gender = rng.choice(("FEMALE", "MALE"))
+        born = dt.date(CURRENT_YEAR - grade - 6, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+        files.append(data.add(
+            StudentFile, **owned, student_ref=f"{CURRENT_YEAR - grade + 1}{k:04d}", name=names.person_name(rng, gender),
+            gender=gender, birth_date=born, grade=grade, class_name=f"{grade}年级({k % 3 + 1})班",
+            four_special=rng.choice(("FAMILY", "PSYCHOLOGICAL", "BEHAVIOUR", "PHYSICAL")) if rng.random() < 0.04 else "",
+            concern_level="NONE", active=rng.random() < 0.98,
+        ))  # fmt: skip
+    # A quarter of the sampled schools has not screened this school year (the sample school has).
+    years = [CURRENT_YEAR - 1] + ([] if gaps and not first else [CURRENT_YEAR])
+    for year in years:
+        held = dt.date(year, 10, rng.randint(8, 28))
+        screening = data.add(ScreeningRound, **owned, school_year=year, held_on=held, title=f"{year}学年心理健康筛查",
+                             instrument="MHT")  # fmt: skip
+        # Some rounds miss a few students (absent that week): not every student is covered.
+        missed = set(rng.sample(range(len(files)), rng.randint(1, 5))) if rng.random() < 0.3 else set()
+        for k, row in enumerate(files):
+            if not row["active"] or k in missed:
+                continue
+            level = rng.choices(LEVELS, weights=LEVEL_WEIGHTS)[0]
+            data.add(ScreeningResult, **owned, round_id=screening["id"], student_id=row["id"], level=level)
+            row["concern_level"] = level  # the rounds come in date order: the last one is the latest
+    _network(data, owned, files, teachers, rng, first=first)
 
 
-def _visits(data: Dataset, city: CityPlan, school: SchoolPlan, students: list[dict], teachers: list[dict], rng: random.Random, gaps: _Gaps) -> None:
-    homeroom = [t for t in teachers if t["kind"] == "HOMEROOM"] or teachers
-    # Some schools have visited every student in the first term, others not yet all.
-    rate = rng.choice((1.0, 1.0, 0.97, 0.9))
-    for student in students:
-        months = list(range(1, TERM_MONTHS + 1))
-        if student["four_special"] and not gaps.missed_month:
-            months.remove(rng.randint(2, TERM_MONTHS))  # the month this student was not contacted
-            gaps.missed_month = True
-        if rng.random() < rate:
-            _visit(data, city, student, rng.choice(homeroom), _day(rng.choice(months), rng), "IN_PERSON")
-        if student["four_special"]:
-            # Four-special students: a contact every month of the term, by visit or call.
-            for month in months:
-                _visit(data, city, student, rng.choice(homeroom), _day(month, rng), rng.choice(("IN_PERSON", "PHONE", "PHONE", "ONLINE")))
-
-
-def _mentors(data: Dataset, city: CityPlan, school: SchoolPlan, students: list[dict], teachers: list[dict], rng: random.Random, gaps: _Gaps) -> None:
-    mentors = list(teachers)
-    if not gaps.idle_homeroom and any(t["kind"] == "HOMEROOM" for t in mentors):
-        mentors.remove(next(t for t in mentors if t["kind"] == "HOMEROOM"))
-        gaps.idle_homeroom = True
-    overloaded = None
-    if not gaps.overloaded and len(students) > 40:
-        overloaded, gaps.overloaded = mentors[0], True
-    unmatched = rng.choice((0.0, 0.0, 0.02))  # some schools have not matched every student yet
-    for n, student in enumerate(students):
-        if rng.random() < unmatched:
+def _network(data: Dataset, owned: dict, files: list[dict], teachers: list, rng: random.Random, *, first: bool) -> None:
+    """Teachers follow most students of concern (at most 2 each); the severe are referred."""
+    load: dict[object, int] = defaultdict(int)
+    concern = [f for f in files if f["active"] and f["concern_level"] in ("MODERATE", "SEVERE")]
+    for k, row in enumerate(concern):
+        free = [t for t in teachers if load[t] < 2]
+        # About one in seven is not followed yet: the gap CONCERN_FOLLOWED shows (always one at the sample school).
+        if not free or rng.random() < 0.15 or (first and k == 0):
             continue
-        mentor = overloaded if overloaded is not None and n < 18 else mentors[n % len(mentors)]
+        teacher = rng.choice(free)
+        load[teacher] += 1
+        data.add(ConcernFollowUp, **owned, student_id=row["id"], staff_id=teacher, started_on=dt.date(CURRENT_YEAR, 11, 3),
+                 ended_on=None)  # fmt: skip
+    severe = [f for f in concern if f["concern_level"] == "SEVERE"]
+    for k, row in enumerate(severe):
+        # The first severe student is always awaiting the hospital's certificate (IN_TREATMENT).
+        state = "IN_TREATMENT" if k == 0 else rng.choice(("REFERRED", "IN_TREATMENT", "RETURNED", "CLOSED"))
+        referred = dt.date(CURRENT_YEAR, 11, rng.randint(5, 25))
+        certificate = referred + dt.timedelta(days=rng.randint(20, 60)) if state == "RETURNED" else None
         data.add(
-            MentorAssignment, tenant_id=school.id, root_id=city.id, student_file_id=student["id"], mentor_staff_id=mentor["id"],
-            school_year=CURRENT_YEAR, note="",
+            Referral, **owned, student_id=row["id"], hospital=rng.choice(("市第三人民医院心理科", "市精神卫生中心", "市妇幼保健院儿童心理门诊")),
+            referred_on=referred, referred_year=school_year_of(referred), state=state, certificate_received_on=certificate,
+            certificate_year=None if certificate is None else school_year_of(certificate),
         )  # fmt: skip
-
-
-def _teams(data: Dataset, city: CityPlan, school: SchoolPlan, students: list[dict], teachers: list[dict], rng: random.Random, gaps: _Gaps) -> None:
-    key = [t for t in teachers if t["kind"] in ("HOMEROOM", "FULL_TIME", "PART_TIME")]
-    others = [t for t in teachers if t not in key]
-    for student in (s for s in students if s["concern_level"] == "SEVERE"):
-        if not gaps.no_team or not key or not others:
-            gaps.no_team = True
-            continue
-        team = data.add(MentorTeam, tenant_id=school.id, root_id=city.id, student_file_id=student["id"], note="")
-        lead = rng.choice(key)
-        role = "HOMEROOM_TEACHER" if lead["kind"] == "HOMEROOM" else "MENTAL_HEALTH_TEACHER"
-        for member, member_role in ((lead, role), (rng.choice(others), "TEACHER_MOTHER")):
-            data.add(MentorTeamMember, tenant_id=school.id, root_id=city.id, team_id=team["id"], staff_id=member["id"], role=member_role)

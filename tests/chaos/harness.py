@@ -31,7 +31,11 @@ from runxin.platform.staffing.models import Staff
 from runxin.platform.staffing.services import create_staff, update_staff
 from runxin.platform.stations.models import Station
 from runxin.platform.stations.services import create_station, update_station
+from runxin.platform.students.care import ScreeningRound
 from runxin.platform.students.models import StudentFile
+from runxin.platform.students.referrals import create_referral
+from runxin.platform.students.screening import create_round, record_result
+from runxin.platform.students.services import create_student_file
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.principal import Principal
 from runxin.tenants.scoping import bind_principal
@@ -169,20 +173,39 @@ class Writers:
                     school.id,
                     {"category": school.code[:2], "central_rank": self.rng.random() < 0.5, "independent": True},
                 )
-            elif choice < 0.95:
+            elif choice < 0.94:
                 await record_enrolment(session, school.id, self.year, self.rng.randint(100, 2400))
+            elif choice < 0.97:
+                await self._student_write(session, school)
             else:
                 await self.home_school_write(session, school)
             await session.commit()
+
+    async def _student_write(self, session: AsyncSession, school: Tenant) -> None:
+        """A file, a round, a result or a referral: student-level writes feed the indicators too."""
+        choice = self.rng.random()
+        student_id = (await session.execute(_first(StudentFile, school))).scalar_one_or_none()
+        if choice < 0.4 or student_id is None:
+            ref = f"C{self.rng.randrange(10**6)}"
+            values = {"student_ref": ref, "name": "学生", "gender": "FEMALE", "grade": self.rng.randint(1, 12)}
+            await create_student_file(session, tenant_id=school.id, values=values)
+            return
+        round_id = (await session.execute(_first(ScreeningRound, school))).scalar_one_or_none()
+        if choice < 0.55 or round_id is None:
+            await create_round(session, tenant_id=school.id, values={"held_on": min(dt.date(self.year, 10, 10), dt.date.today()), "title": "筛查"})
+        elif choice < 0.9:
+            level = self.rng.choice(["NONE", "MILD", "MODERATE", "SEVERE"])
+            await record_result(session, round_id=round_id, student_id=student_id, level=level)
+        else:
+            await create_referral(session, values={"student_id": student_id, "hospital": "医院", "referred_on": dt.date.today()})
 
     async def home_school_write(self, session: AsyncSession, school: Tenant) -> None:
         """A student file, a home visit or a mentor for it (student-level rows feed the indicators too)."""
         student_id = (await session.execute(_first(StudentFile, school))).scalar_one_or_none()
         staff_id = (await session.execute(_first(Staff, school))).scalar_one_or_none()
         if student_id is None or staff_id is None:
-            # No StudentFile service here: the school adds the file through the ORM, as an import would.
-            session.add(StudentFile(tenant_id=school.id, root_id=school.root_id, student_ref=f"C{self.rng.randrange(10**6)}",
-                                    name="学生", gender="FEMALE", grade=7))  # fmt: skip
+            values = {"student_ref": f"C{self.rng.randrange(10**6)}", "name": "学生", "gender": "FEMALE", "grade": 7}
+            await create_student_file(session, tenant_id=school.id, values=values)
             return
         if self.rng.random() < 0.5:
             await create_home_visit(

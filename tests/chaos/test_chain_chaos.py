@@ -32,6 +32,7 @@ from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade
 from runxin.platform.delivery.models import Delivery, DeliveryEndpoint
 from runxin.platform.delivery.services import create_endpoint
+from runxin.platform.indicators import INDICATORS
 from runxin.platform.delivery.ssrf import Destinations
 from runxin.platform.indicators import INDICATORS, TenantRef, compute_indicators
 from runxin.platform.reporting.services import Actor, accept_report, approve_reports, reopen_report, submit_report

@@ -6,15 +6,20 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from runxin.graphql.ids import encode_id
+from runxin.platform.db.engine import make_engine, make_sessionmaker
+from runxin.platform.db.rls import APP_ROLE
 from runxin.platform.errors import NotFound
+from runxin.platform.indicators import TenantRef, compute_indicators
 from runxin.platform.indicators.facts import COUNTING
+from runxin.platform.standards import STANDARDS
 from runxin.platform.students.models import StudentFile
 from runxin.platform.tree.models import Tenant
-from runxin.tenants.scoping import as_system, bind_principal
+from runxin.tenants.scoping import ScopedSession, as_system, bind_principal
 from tests.factories.tree import make_tree
-from tests.integration.test_rls import Seeded, as_app, owner_engine, seeded  # noqa: F401 - fixtures
+from tests.integration.test_rls import Seeded, app_client, as_app, owner_engine, seeded  # noqa: F401 - fixtures
 from tests.integration.test_scoping import principal_for
 
 
@@ -227,3 +232,95 @@ async def test_rls_keeps_home_school_rows_to_the_school(home_school_seeded: Seed
         await as_app(conn, county.path)
         await conn.execute(text("SELECT set_config('runxin.counting', 'on', true)"))
         assert (await conn.execute(text(f"UPDATE {table} SET updated_at = now() RETURNING id"))).all() == []
+# --- every student-level table has the school's wall, every institutional one the subtree's ----
+
+
+@pytest.mark.postgres
+async def test_student_level_tables_have_the_school_private_policies(seeded: Seeded, owner_engine: AsyncEngine) -> None:  # noqa: F811
+    from runxin.platform.db.base import SchoolPrivate
+    from runxin.platform.models import tenant_owned_models
+
+    # Given every table the models declare, split by the mixin of their rows
+    private = {m.__tablename__ for m in tenant_owned_models() if issubclass(m, SchoolPrivate)}
+    institutional = {m.__tablename__ for m in tenant_owned_models()} - private
+    assert {"student_file", "screening_result", "concern_follow_up", "referral"} <= private
+    assert {"screening_round", "crisis_plan"} <= institutional
+    async with owner_engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT tablename, policyname FROM pg_policies WHERE schemaname = current_schema()"))).all()
+    policies: dict[str, set[str]] = {}
+    for table, name in rows:
+        policies.setdefault(table, set()).add(name.removeprefix(f"{table}_"))
+    # Then a student-level table has exactly the four own-school policies (no subtree policy,
+    # which would OR the school's wall away), and an institutional one none of them
+    wrong = sorted(t for t in private if policies.get(t) != {"own_read", "own_insert", "own_update", "own_delete"})
+    assert wrong == [], f"use rls.enable_school_private in the migration of: {wrong}"
+    leaky = sorted(t for t in institutional if policies.get(t, set()) & {"own_read", "own_insert", "own_update", "own_delete"})
+    assert leaky == []
+
+
+# --- the whole app as the application role: student writes, the refusal, and counting ----------
+
+FILE_CREATE = """
+mutation ($input: StudentFileCreateInput!) { studentFileCreate(input: $input) { studentFile { id } userErrors { code } } }"""
+ROUND_CREATE = """
+mutation ($input: ScreeningRoundCreateInput!) { screeningRoundCreate(input: $input) { screeningRound { id } userErrors { code } } }"""
+RESULT_RECORD = """
+mutation ($input: ScreeningResultRecordInput!) { screeningResultRecord(input: $input) { screeningResult { level } userErrors { code } } }"""
+REFERRAL_CREATE = """
+mutation ($input: ReferralCreateInput!) { referralCreate(input: $input) { referral { state } userErrors { code } } }"""
+FILES = "query ($c: String!) { tenant(code: $c) { studentFiles(first: 50) { nodes { studentRef } } } }"
+
+
+@pytest.mark.postgres
+async def test_student_records_work_as_the_application_role(seeded: Seeded, app_client) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    client, tokens = app_client
+    county = seeded.county_a
+    school = seeded.tree.schools[county.code][0]
+
+    async def gql(query: str, variables: dict, tenant: Tenant) -> dict:  # type: ignore[type-arg]
+        token = tokens.issue(subject=f"user@{tenant.code}", tenant_id=tenant.id, roles=["ADMIN"])
+        response = await client.post("/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def data(body: dict, field: str) -> dict:  # type: ignore[type-arg]
+        assert "errors" not in body, body
+        assert body["data"][field]["userErrors"] == [], body
+        return body["data"][field]
+
+    school_id = encode_id("Tenant", school.id)
+    try:
+        # Given a school writing a file, a round, a result and a referral as runxin_app (RLS in force)
+        created = data(await gql(FILE_CREATE, {"input": {"tenantId": school_id, "studentRef": "APP-1", "name": "学生", "gender": "MALE",
+                                                        "grade": 8}}, school), "studentFileCreate")  # fmt: skip
+        student = created["studentFile"]["id"]
+        held = data(await gql(ROUND_CREATE, {"input": {"tenantId": school_id, "heldOn": "2025-10-09", "title": "筛查"}}, school),
+                    "screeningRoundCreate")  # fmt: skip
+        data(await gql(RESULT_RECORD, {"input": {"roundId": held["screeningRound"]["id"], "studentId": student, "level": "SEVERE"}},
+                       school), "screeningResultRecord")  # fmt: skip
+        data(await gql(REFERRAL_CREATE, {"input": {"studentId": student, "hospital": "医院", "referredOn": "2025-10-20"}}, school),
+             "referralCreate")  # fmt: skip
+        # Then the school reads its file, and its county is refused
+        own = await gql(FILES, {"c": school.code}, school)
+        assert "APP-1" in {n["studentRef"] for n in own["data"]["tenant"]["studentFiles"]["nodes"]}
+        refused = await gql(FILES, {"c": school.code}, county)
+        assert refused["errors"][0]["extensions"]["code"] == "STUDENT_DATA_STAYS_AT_SCHOOL"
+        # And the engine, as the county on the application role, counts them (counting statements)
+        app_url = seeded.url.replace("://postgres@", f"://{APP_ROLE}@", 1)
+        assert app_url != seeded.url
+        engine = make_engine(app_url)
+        try:
+            async with make_sessionmaker(engine, ScopedSession)() as session:
+                bind_principal(session, principal_for(county))
+                codes = ["STUDENTS_SCREENED", "CONCERN_SEVERE", "REFERRALS_OPEN"]
+                values = await compute_indicators(session, [TenantRef.of(county)], year=2025, standard=STANDARDS["2023"], codes=codes)
+        finally:
+            await engine.dispose()
+        assert {code: values[county.id, code].numerator for code in codes} == dict.fromkeys(codes, 1.0)
+    finally:
+        cleanup = create_async_engine(seeded.url)
+        async with cleanup.begin() as conn:
+            for table in ("referral", "screening_result", "screening_round"):
+                await conn.execute(text(f"DELETE FROM {table} WHERE tenant_id = :t"), {"t": school.id})
+            await conn.execute(text("DELETE FROM student_file WHERE student_ref = 'APP-1'"))
+        await cleanup.dispose()

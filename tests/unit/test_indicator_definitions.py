@@ -45,9 +45,28 @@ EXPECTED = {
     "PRINCIPAL_TRAINING_COVERAGE": Unit.TEACHER,
     "ALL_TEACHER_TRAINING_COVERAGE": Unit.TEACHER,
     "ALL_TEACHER_CREDITS_PER_TEACHER": Unit.TEACHER,
+    "SCREENING_DONE": Unit.SCHOOL,
+    "CONCERN_FOLLOWED": Unit.SCHOOL,
+    "CRISIS_PLAN_IN_PLACE": Unit.SCHOOL,
+    "STUDENTS_SCREENED": Unit.SCHOOL,
+    "CONCERN_MILD": Unit.SCHOOL,
+    "CONCERN_MODERATE": Unit.SCHOOL,
+    "CONCERN_SEVERE": Unit.SCHOOL,
+    "REFERRALS_OPEN": Unit.SCHOOL,
+    "RETURNED_WITH_CERTIFICATE": Unit.SCHOOL,
+}
+# Counts of students: suppressed above the school; no NONE count and no total of concern is
+# published, so no published sum links the level cells.
+STUDENT_DERIVED = {
+    "STUDENTS_SCREENED",
+    "CONCERN_MILD",
+    "CONCERN_MODERATE",
+    "CONCERN_SEVERE",
+    "REFERRALS_OPEN",
+    "RETURNED_WITH_CERTIFICATE",
 }
 # Counts of students: shown above the school only through small-count suppression.
-STUDENT_COUNTS = {"FOUR_SPECIAL_STUDENTS", "STUDENTS_WITH_MENTOR", "STUDENTS_VISITED"}
+STUDENT_COUNTS = {"FOUR_SPECIAL_STUDENTS", "STUDENTS_WITH_MENTOR", "STUDENTS_VISITED", *STUDENT_DERIVED}
 MEANS = {"CREDITS_PER_TEACHER", "ALL_TEACHER_CREDITS_PER_TEACHER"}
 
 
@@ -75,6 +94,18 @@ def test_definition_is_complete(indicator) -> None:  # type: ignore[no-untyped-d
 @pytest.mark.parametrize("code", [c for c in EXPECTED if c.startswith(("HOME_", "FOUR_", "MENTOR", "SERIOUS", "TEACHERS_", "HOMEROOM_", "STUDENTS_"))])
 def test_home_school_and_mentorship_descriptions_cite_their_seed_clause(code: str) -> None:
     assert "seeds/00" in BY_CODE[code].description and "§" in BY_CODE[code].description
+
+
+@pytest.mark.parametrize("indicator", [i for i in INDICATORS if i.code in set(EXPECTED) - {
+    "CENTRE_COVERAGE", "COUNTY_HOTLINE_COVERAGE", "VOLUNTEER_TEAM_COVERAGE", "SCHOOL_HOTLINE_COVERAGE", "STATION_COVERAGE",
+    "STATION_STANDARD_RATE", "FULL_TIME_TEACHER_COVERAGE", "STAFF_RATIO_COMPLIANCE", "COUNSELLOR_COVERAGE",
+    "TRAINING_COVERAGE", "CREDITS_PER_TEACHER", "MODEL_SCHOOL_SHARE"}], ids=lambda i: i.code)
+def test_every_new_indicator_cites_its_seed_clause(indicator) -> None:  # type: ignore[no-untyped-def]
+    assert re.search(r"seeds/00\d §", indicator.description), indicator.description
+
+
+def test_no_none_count_or_concern_total_is_published() -> None:
+    assert not {"CONCERN_NONE", "CONCERN_TOTAL", "STUDENTS_OF_CONCERN"} & set(BY_CODE)
 
 
 def test_targets_carry_the_domain_numbers() -> None:

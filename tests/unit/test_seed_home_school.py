@@ -12,7 +12,7 @@ from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.mentorship.models import MentorAssignment, MentorTeam, MentorTeamMember
 from runxin.platform.seed import SCALES
 from runxin.platform.seed.generator import generate
-from runxin.platform.seed.students import DEMO_SCHOOLS
+from runxin.platform.seed.students import SAMPLE_SCHOOLS, STUDENTS
 from runxin.platform.staffing.models import Staff
 from runxin.platform.students.models import StudentFile
 
@@ -24,8 +24,8 @@ def rows():  # type: ignore[no-untyped-def]
 
 def test_only_a_sample_of_schools_holds_student_rows(rows) -> None:  # type: ignore[no-untyped-def]
     schools = {r["tenant_id"] for r in rows[StudentFile]}
-    assert len(schools) == DEMO_SCHOOLS
-    assert 100 * DEMO_SCHOOLS <= len(rows[StudentFile]) <= 400 * DEMO_SCHOOLS
+    assert len(schools) == SAMPLE_SCHOOLS
+    assert STUDENTS[0] * SAMPLE_SCHOOLS <= len(rows[StudentFile]) <= STUDENTS[1] * SAMPLE_SCHOOLS
     for model in (HomeVisit, MentorAssignment, MentorTeam, MentorTeamMember):
         assert {r["tenant_id"] for r in rows[model]} <= schools
 

@@ -1,7 +1,7 @@
 """home_visit, mentor_assignment, mentor_team, mentor_team_member: home-school work and mentorship
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 Create Date: 2026-12-04
 
 Student-level tables (SchoolPrivate): row-level security lets the owning school alone read and
@@ -14,7 +14,7 @@ from alembic import op
 from runxin.platform.db import rls
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
