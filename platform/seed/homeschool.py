@@ -64,12 +64,13 @@ class _Gaps:
 def _mentor_staff(
     data: Dataset, city: CityPlan, school: SchoolPlan, staff: list[dict[str, Any]], students: int, rng: random.Random
 ) -> list[dict[str, Any]]:
-    """The school's teachers: its mental-health and homeroom staff, plus subject teachers and a
-    principal so that every student can have a mentor (教师人人是导师)."""
+    """The school's teachers: its mental-health and homeroom staff and its principal (seed/people.py
+    gives every school one), plus subject teachers so that every student can have a mentor
+    (教师人人是导师)."""
     owned = {"tenant_id": school.id, "root_id": city.id}
-    teachers = [row for row in staff if row["kind"] in ("FULL_TIME", "PART_TIME", "HOMEROOM")]
+    teachers = [row for row in staff if row["kind"] in ("FULL_TIME", "PART_TIME", "HOMEROOM", "PRINCIPAL")]
     needed = -(-students // MENTEES_PER_TEACHER) - len(teachers)
-    for kind in ["PRINCIPAL", *["TEACHER"] * max(needed - 1, 1)]:
+    for kind in ["TEACHER"] * max(needed, 1):
         gender = rng.choice(("FEMALE", "MALE"))
         age = rng.randint(24, 58)
         birth = dt.date(CURRENT_YEAR - age, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
