@@ -3,14 +3,16 @@
 A required figure is a period-keyed record that every eligible tenant owes for every period of
 some kinds: a school's enrolment for each school year, the call counts of each active hotline for
 each term, a county centre's activity for each term, a tenant's teachers' training register for
-each calendar year. These are the period-keyed records of the wave-1 domains (the same ones the
-period locks guard, platform/reporting/locks.py). Current-state records (stations, staff, school
+each calendar year, a school's screening round for each school year. These are the period-keyed
+records of the wave-1 domains (the same ones the period locks guard, platform/reporting/locks.py)
+and the screening round, an institutional record of the school (who was screened, and what the
+round found, stays at the school: only that a round was held is a figure the bureaus chase). Current-state records (stations, staff, school
 profiles) are not figures of a period: a school without a station lacks a station, which the
 indicators and gaps report, not a figure it failed to send.
 
 To add a figure, add one `RequiredFigure` entry to `REQUIRED_FIGURES` (nothing else changes: the
-service, the API and the tests iterate over the registry). For example, a school's screening
-round once per school year:
+service, the API and the export iterate over the registry; the oracle tests restate each figure's
+rule, so teach them the new one). For example, a school's screening round once per school year:
 
     RequiredFigure(
         code="SCREENING_ROUND",
@@ -43,6 +45,7 @@ from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.periods import PERIOD_KINDS, Period
 from runxin.platform.schools.models import SchoolEnrolment
 from runxin.platform.staffing.models import Staff
+from runxin.platform.students.care import ScreeningRound
 from runxin.platform.training.models import TrainingAttendance
 from runxin.platform.tree.models import Tenant, TenantKind
 
@@ -190,6 +193,20 @@ REQUIRED_FIGURES: tuple[RequiredFigure, ...] = (
         record=TrainingAttendance,
         in_period=lambda p: TrainingAttendance.credit_year == p.start.year,
         eligible=_active_teachers,
+    ),
+    RequiredFigure(
+        code="SCREENING_ROUND",
+        label="Screening round",
+        label_zh="心理健康筛查",
+        description=(
+            "Each school screens all its students once a school year (每学年开展1次面向全体学生的心理健康筛查, "
+            "seeds/001 三(五)1); the figure is the school year's round, arrived with the first one recorded "
+            "(its results stay at the school)."
+        ),
+        tenant_kinds=("SCHOOL",),
+        period_kinds=("SCHOOL_YEAR",),
+        record=ScreeningRound,
+        in_period=lambda p: ScreeningRound.school_year == p.start.year,
     ),
 )
 

@@ -5,7 +5,10 @@ year's enrolment; each county sets an earlier one for its schools (a few leave i
 The period-keyed figures generated elsewhere then get realistic arrival times: most arrive before
 their deadline, some after it (LATE), and some never (the row is dropped: MISSING); a few on-time
 figures were corrected after the deadline, which leaves them on time (their first arrival counts,
-platform/completeness/rules.py). Training credits arrive in the fortnight after their session.
+platform/completeness/rules.py). Training credits arrive in the fortnight after their session. A
+screening round arrives within the week after it was held, or late; none is dropped (its results
+hang on it, and the sampled schools that did not screen are generated so, seed/students.py). Only
+the sampled schools screen: every other school's screening round for the school year is MISSING.
 Every city, even at the tiny scale, has at least one school whose call counts are missing and one
 whose counts came late: a demo with nothing to chase demonstrates nothing.
 
@@ -28,6 +31,7 @@ from runxin.platform.reporting.models import ReportingWindow
 from runxin.platform.schools.models import SchoolEnrolment
 from runxin.platform.seed.rows import Dataset
 from runxin.platform.seed.tree import CURRENT_YEAR, CityPlan
+from runxin.platform.students.care import ScreeningRound
 from runxin.platform.training.models import TrainingAttendance, TrainingSession
 
 # Per period: (opens, the city's deadline for its counties, the counties' usual deadline for their schools).
@@ -60,6 +64,10 @@ def add_reporting(data: Dataset, city: CityPlan, seed: int) -> None:
         session = sessions.get(row["session_id"])
         if session is not None:
             row["created_at"] = row["updated_at"] = office_hours(session["ends_on"] + dt.timedelta(days=rng.randint(0, 14)), rng)
+    # Last, so the figures above come out as they did before rounds were a figure.
+    data.rows[ScreeningRound] = dated.of(
+        data.rows[ScreeningRound], lambda r: f"{r['school_year']}SY", drop=False, earliest=lambda r: r["held_on"]
+    )
 
 
 def _windows(data: Dataset, city: CityPlan, rng: random.Random) -> dict[tuple[uuid.UUID, str], dt.date]:
@@ -85,25 +93,40 @@ class Arrivals:
         self.dropped = 0
         self.late: list[dict[str, Any]] = []
 
-    def of(self, rows: list[dict[str, Any]], period_of: Callable[[dict[str, Any]], str], *, drop: bool) -> list[dict[str, Any]]:
+    def of(
+        self,
+        rows: list[dict[str, Any]],
+        period_of: Callable[[dict[str, Any]], str],
+        *,
+        drop: bool,
+        earliest: Callable[[dict[str, Any]], dt.date] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Date `rows`; with `earliest` (the day a record can first be entered, e.g. the day a round
+        was held), a figure arrives within the week after it, never before, even without a window."""
         kept = []
         for row in rows:
             due = self.deadline.get((row["tenant_id"], period_of(row)))
             if due is None:  # another city's row, or a period without a window
+                if earliest is not None and row["tenant_id"] in self.kinds:
+                    self.arrive(row, earliest(row) + dt.timedelta(days=self.rng.randint(0, 7)))
                 kept.append(row)
                 continue
             kind, draw = self.kinds[row["tenant_id"]], self.rng.random()
+            first = earliest(row) if earliest is not None else None
             if draw < MISSING[kind] and drop:
                 self.dropped += kind == "SCHOOL"
                 continue
-            if draw < MISSING[kind] + LATE[kind]:
-                self.arrive(row, due + dt.timedelta(days=self.rng.randint(1, 40)))
+            if draw < MISSING[kind] + LATE[kind] or (first is not None and first > due):
+                self.arrive(row, max(due, first or due) + dt.timedelta(days=self.rng.randint(1, 40)))
                 if kind == "SCHOOL":
                     self.late.append(row)
             else:
-                # Reports come in from the period's end (or the window's opening) to the deadline.
-                end = min(parse_period(period_of(row)).end, due)
-                day = end + dt.timedelta(days=self.rng.randint(0, (due - end).days))
+                if first is not None:
+                    day = first + dt.timedelta(days=self.rng.randint(0, min(7, (due - first).days)))
+                else:
+                    # Reports come in from the period's end (or the window's opening) to the deadline.
+                    end = min(parse_period(period_of(row)).end, due)
+                    day = end + dt.timedelta(days=self.rng.randint(0, (due - end).days))
                 self.arrive(row, day)
                 if self.rng.random() < CORRECTED:
                     row["updated_at"] = office_hours(due + dt.timedelta(days=self.rng.randint(5, 60)), self.rng)

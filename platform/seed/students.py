@@ -4,7 +4,9 @@ A city's files would be about a million rows (every student of 1,200 schools), w
 does not need: it shows the domain on `SAMPLE_SCHOOLS` schools of the sample city, a few hundred
 students each, with the gaps a bureau should see — schools without a round this year, a round that
 missed a few students, students of concern nobody follows yet, a referral awaiting its hospital
-certificate. Crisis plans are one institutional row per school, so every school of every city
+certificate. Only these schools have screening rounds: every other school shows the screening
+round it owes for the school year MISSING in the reporting completeness (the SCREENING_ROUND
+figure) and not screened in SCREENING_DONE, which is the sample's limit, not a finding about them. Crisis plans are one institutional row per school, so every school of every city
 gets its chance of one. A random stream of its own keeps the rest of the seed unchanged.
 """
 
@@ -86,7 +88,9 @@ def _school(
     # A quarter of the sampled schools has not screened this school year (the sample school has).
     years = [CURRENT_YEAR - 1] + ([] if gaps and not first else [CURRENT_YEAR])
     for year in years:
-        held = dt.date(year, 10, rng.randint(8, 28))
+        # Held in the first weeks of the school year, before the counties' deadline for the year's
+        # figures (seed/reporting.py WINDOWS), so a round recorded within the week is on time.
+        held = dt.date(year, 9, 15) + dt.timedelta(days=rng.randint(0, 25))
         screening = data.add(ScreeningRound, **owned, school_year=year, held_on=held, title=f"{year}学年心理健康筛查",
                              instrument="MHT")  # fmt: skip
         # Some rounds miss a few students (absent that week): not every student is covered.

@@ -540,7 +540,7 @@ def home_school(draw: Any, world: World, staff: dict[uuid.UUID, list[dict[str, A
 
 
 def student_records(draw: Any, world: World, school: Node, teachers: list[dict[str, Any]]) -> None:
-    """Files of a few students of the school, a screening round with results, follow-ups by its
+    """Files of a few students of the school, its screening rounds with results, follow-ups by its
     teachers, referrals, and the school's crisis plan (all written raw: the oracle needs rows, not rules)."""
     owned = {"tenant_id": school.id}
     if draw(st.booleans()):
@@ -554,13 +554,14 @@ def student_records(draw: Any, world: World, school: Node, teachers: list[dict[s
         )  # fmt: skip
         for k in range(draw(st.integers(0, 3), label="student files"))
     ]
+    # Rounds are the school's institutional record (and a figure it owes each school year): none, one,
+    # or two, of the same school year or not; a school without files may have held one too.
+    for year in draw(st.lists(st.sampled_from(YEARS), max_size=2), label="screening rounds"):
+        screening = world.add(ScreeningRound, **owned, school_year=year, held_on=dt.date(year, 10, 10), title="筛查", instrument="")
+        for f in draw(st.lists(st.sampled_from(files), unique_by=lambda r: r["id"], max_size=3)) if files else []:
+            world.add(ScreeningResult, **owned, round_id=screening["id"], student_id=f["id"], level=f["concern_level"])
     if not files:
         return
-    if draw(st.booleans()):
-        year = draw(st.sampled_from(YEARS))
-        screening = world.add(ScreeningRound, **owned, school_year=year, held_on=dt.date(year, 10, 10), title="筛查", instrument="")
-        for f in draw(st.lists(st.sampled_from(files), unique_by=lambda r: r["id"], max_size=3)):
-            world.add(ScreeningResult, **owned, round_id=screening["id"], student_id=f["id"], level=f["concern_level"])
     for f in files:
         if teachers and draw(st.integers(0, 2)) == 0:
             world.add(ConcernFollowUp, **owned, student_id=f["id"], staff_id=draw(st.sampled_from(teachers))["id"],
@@ -1254,13 +1255,14 @@ def check_report(ctx: Ctx, t: Node, period: str, got: dict[str, Any]) -> None:
 # --- reporting completeness: platform/completeness's rules, restated ------------------------------
 
 # Periods a completeness query asks for: the terms of the windows, and a school year and a calendar
-# year (enrolment and training are due for those; no window is set for them, so nothing is late).
+# year (enrolment, screening and training are due for those; no window is set for them, so nothing is late).
 COMPLETENESS_PERIODS = (*REPORT_PERIODS, "2025SY", "2025", "202603")
 # When the figures arrived and the hotlines were recorded: around today, as the windows are.
 ARRIVALS = {"long ago": -60, "recently": -10, "yesterday": -1}
 HOTLINE_SINCE = {"before the terms": dt.datetime(2025, 6, 1, tzinfo=dt.UTC), "yesterday": None}
 # "Due for" from the registry's documentation: which figures a period of each kind asks for, by whom.
-DUE = {"TERM": ("HOTLINE_CALLS", "CENTRE_ACTIVITY"), "SCHOOL_YEAR": ("ENROLMENT",), "YEAR": ("TRAINING_CREDITS",), "MONTH": ()}
+DUE = {"TERM": ("HOTLINE_CALLS", "CENTRE_ACTIVITY"), "SCHOOL_YEAR": ("ENROLMENT", "SCREENING_ROUND"), "YEAR": ("TRAINING_CREDITS",),
+       "MONTH": ()}
 BUREAU_CLOCK = dt.timezone(dt.timedelta(hours=8))
 SPANS = {"2025T1": (dt.date(2025, 9, 1), dt.date(2026, 1, 31)), "2025T2": (dt.date(2026, 2, 1), dt.date(2026, 7, 31)),
          "2024T2": (dt.date(2025, 2, 1), dt.date(2025, 7, 31)), "2025SY": (dt.date(2025, 9, 1), dt.date(2026, 8, 31)),
@@ -1271,7 +1273,7 @@ KIND_OF = {"2025T1": "TERM", "2025T2": "TERM", "2024T2": "TERM", "2025SY": "SCHO
 def arrivals(draw: Any, world: World) -> None:
     """When each period-keyed record first arrived (and was last corrected), and when each hotline was recorded."""
     noon = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
-    for model in (HotlineCallCount, CentreActivity, SchoolEnrolment, TrainingAttendance):
+    for model in (HotlineCallCount, CentreActivity, SchoolEnrolment, TrainingAttendance, ScreeningRound):
         for row in world.rows[model]:
             first = noon + dt.timedelta(days=ARRIVALS[draw(st.sampled_from(sorted(ARRIVALS)), label="arrived")])
             corrected = draw(st.booleans(), label="corrected since")
@@ -1302,8 +1304,10 @@ def figure_states(world: World, t: Node, period: str) -> dict[str, tuple[str, dt
             answers = {o["id"]: [r for r in world.rows[model] if r[link] == o["id"] and r["period"] == period] for o in owners}
             owed, present = bool(owners), all(answers.values())
             arrived = max((r["created_at"] for rows in answers.values() for r in rows), default=None)
-        elif code == "ENROLMENT":
-            rows = [r for r in world.rows[SchoolEnrolment] if r["tenant_id"] == t.id and r["school_year"] == start.year]
+        elif code in ("ENROLMENT", "SCREENING_ROUND"):
+            # A school's of the school year; of two rounds, the first recorded is the arrival.
+            model = SchoolEnrolment if code == "ENROLMENT" else ScreeningRound
+            rows = [r for r in world.rows[model] if r["tenant_id"] == t.id and r["school_year"] == start.year]
             owed, present, arrived = t.kind == "SCHOOL", bool(rows), min((r["created_at"] for r in rows), default=None)
         else:  # TRAINING_CREDITS: owed where the tenant has active full-time or part-time teachers
             teachers = [s for s in world.rows[Staff] if s["tenant_id"] == t.id and s["active"] and s["kind"] in TEACHER_KINDS]

@@ -25,6 +25,9 @@ WINDOW = """mutation ($p: String!, $o: Date!, $c: Date!) {
 RECORD = """mutation ($h: ID!, $p: String!, $n: Int!) {
   hotlineCallCountsRecord(input: {hotlineId: $h, period: $p, calls: $n, crisisCalls: 0, referrals: 0}) { userErrors { code message } }
 }"""
+ROUND = """mutation ($input: ScreeningRoundCreateInput!) {
+  screeningRoundCreate(input: $input) { screeningRound { id } userErrors { field code message } }
+}"""
 RATES = "required onTime late missing completeness timeliness"
 ENTRY = f"""tenant {{ code }} missing late own {{ {RATES} }} subtree {{ {RATES} }}
   deadline {{ lastDay dueAt rule window {{ setBy {{ code }} }} }} figures {{ code state arrivedAt }}"""
@@ -230,11 +233,20 @@ async def test_bad_periods_and_missing_scopes_are_refused(api, world) -> None:  
 
 
 async def test_other_kinds_of_period(api, world) -> None:  # type: ignore[no-untyped-def]
-    tree = world["tree"]
-    # A school year asks for enrolment, which nobody recorded; a month asks for nothing
+    tree, a1 = world["tree"], world["a1"]
+    # Given school A1 records its screening round of the 2025 school year (and nobody any enrolment)
+    body = await api.gql(ROUND, {"input": {"tenantId": encode_id("Tenant", a1.id), "heldOn": "2025-10-20", "title": "秋季筛查"}}, as_=a1)
+    assert body["data"]["screeningRoundCreate"]["userErrors"] == [], body
+    # A school year asks each of the four schools for its enrolment and its screening round; a month for nothing
     year = (await ask(api, tree.city, tree.city.code, period="2025SY"))["data"]["tenant"]["reportingCompleteness"]
-    assert [f["code"] for f in year["requiredFigures"]] == ["ENROLMENT"]
-    assert (year["tenant"]["subtree"]["required"], year["tenant"]["subtree"]["missing"]) == (4, 4)
+    assert [f["code"] for f in year["requiredFigures"]] == ["ENROLMENT", "SCREENING_ROUND"]
+    assert (year["tenant"]["subtree"]["required"], year["tenant"]["subtree"]["missing"]) == (8, 7)
+    schools = by_code(year["descendants"])
+    assert {f["code"]: f["state"] for f in schools[a1.code]["figures"]} == {"ENROLMENT": "MISSING", "SCREENING_ROUND": "PRESENT"}
+    assert schools[world["b2"].code]["missing"] == ["ENROLMENT", "SCREENING_ROUND"]
+    # And the round's year is the school year's: the 2024 school year still misses it
+    before = (await ask(api, a1, a1.code, period="2024SY"))["data"]["tenant"]["reportingCompleteness"]["tenant"]
+    assert before["missing"] == ["ENROLMENT", "SCREENING_ROUND"]
     month = (await ask(api, tree.city, tree.city.code, period="202602"))["data"]["tenant"]["reportingCompleteness"]
     assert month["requiredFigures"] == [] and month["tenant"]["subtree"]["completeness"] is None
 

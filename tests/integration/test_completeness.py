@@ -3,7 +3,8 @@
 The oracle test draws a small tree (a city, two counties, two schools each), the entry windows its
 bureaus set, hotlines, centres and teachers with their dates, and a random sequence of writes of
 every required figure at random instants around the deadlines (a first arrival, then maybe
-corrections through the domain services, which update in place). It then recomputes every tenant's
+corrections through the domain services, which update in place; a screening round is not corrected
+but another round added, and the first one recorded is the arrival). It then recomputes every tenant's
 state per figure and the rates in plain Python from the raw rows, written here from the rules'
 definitions (platform/completeness/rules.py and requirements.py docstrings), and compares them with
 the service's, for every tenant of the tree as a root (one batch) and for a county's principal.
@@ -32,6 +33,8 @@ from runxin.platform.reporting.models import ReportingWindow
 from runxin.platform.schools.models import SchoolEnrolment
 from runxin.platform.schools.services import record_enrolment
 from runxin.platform.staffing.models import Staff
+from runxin.platform.students.care import ScreeningRound
+from runxin.platform.students.screening import create_round
 from runxin.platform.training.models import TrainingAttendance, TrainingProgramme, TrainingSession
 from runxin.platform.tree.models import Tenant
 from runxin.tenants.principal import Principal
@@ -50,6 +53,10 @@ def instants(period: str) -> list[dt.datetime]:
     end = parse_period(period).end
     days = (-40, 0, 9, 10, 19, 20, 45)
     return [dt.datetime.combine(end + dt.timedelta(days=d), t, UTC) for d in days for t in (dt.time(15, 59, 59), dt.time(16, 0))]
+
+
+# Days into the school year a round is held on: its first day, an autumn day, its last day.
+ROUND_DAYS = (dt.timedelta(days=0), dt.timedelta(days=44), dt.timedelta(days=364))
 
 
 def window_days(period: str) -> list[dt.date]:
@@ -91,10 +98,10 @@ def oracle(raw: dict[str, list[Any]], tenants: list[Any], period_id: str, grace:
         states: dict[str, tuple[str, dt.datetime | None]] = {}
 
         if period.kind == "SCHOOL_YEAR":
-            rows = [r for r in raw["enrolment"] if r.tenant_id == t.id and r.school_year == period.start.year]
-            states["ENROLMENT"] = judged(
-                t.kind == "SCHOOL", bool(rows), min((utc(r.created_at) for r in rows), default=None), due
-            )
+            # A school owes its enrolment and a screening round; of several rounds, the first recorded is the arrival.
+            for code, rows_of in (("ENROLMENT", raw["enrolment"]), ("SCREENING_ROUND", raw["rounds"])):
+                rows = [r for r in rows_of if r.tenant_id == t.id and r.school_year == period.start.year]
+                states[code] = judged(t.kind == "SCHOOL", bool(rows), min((utc(r.created_at) for r in rows), default=None), due)
         if period.kind == "TERM":
             for code, owners, link, rows_of in (
                 ("HOTLINE_CALLS", [h for h in raw["hotlines"] if h.tenant_id == t.id and h.status == "ACTIVE"
@@ -136,7 +143,7 @@ async def raw_rows(session: Any, root_id: uuid.UUID) -> dict[str, list[Any]]:
     return {
         "windows": await rows(ReportingWindow), "enrolment": await rows(SchoolEnrolment), "hotlines": await rows(Hotline),
         "calls": await rows(HotlineCallCount), "centres": await rows(CounsellingCentre), "activity": await rows(CentreActivity),
-        "staff": await rows(Staff), "attendance": await rows(TrainingAttendance),
+        "staff": await rows(Staff), "attendance": await rows(TrainingAttendance), "rounds": await rows(ScreeningRound),
     }  # fmt: skip
 
 
@@ -183,6 +190,14 @@ def plans(draw: Any) -> dict[str, Any]:
     plan["calls"] = [(h, writes(("2025T1", "2025T2", "2024T2"))) for h in range(len(plan["hotlines"]))]
     plan["activity"] = [(c, writes(("2025T1", "2025T2"))) for c in range(len(plan["centres"]))]
     plan["enrolment"] = [(s, writes(("2025SY", "2024SY"))) for s in schools]
+    # Screening rounds are not corrected in place: each write is another round of its school year (a
+    # school may hold a second one), held on a day of that year, through the service or as a row.
+    plan["rounds"] = [
+        (s, period, at, draw(st.sampled_from(ROUND_DAYS)), draw(st.booleans()))
+        for s in schools
+        for period, moments in writes(("2025SY", "2024SY"))
+        for at in moments
+    ]
     plan["attendance"] = [
         (s, draw(st.sampled_from((2024, 2025))), draw(st.sampled_from(instants("2025"))))
         for s in range(len(plan["staff"]))
@@ -255,6 +270,16 @@ async def write(session: Any, tree: Tree, plan: dict[str, Any]) -> None:
                 row = await record_enrolment(session, ts[s].id, parse_period(period).start.year, 400 + n)
                 await session.flush()
                 await stamp(session, SchoolEnrolment, row.id, **({"created_at": at} if n == 0 else {}), updated_at=at)
+    for s, period, at, into, through_service in plan["rounds"]:
+        year = parse_period(period).start.year
+        held = dt.date(year, 9, 1) + into
+        if through_service:
+            created = await create_round(session, tenant_id=ts[s].id, values={"held_on": held, "title": f"{year}学年筛查"})
+            await session.flush()
+            await stamp(session, ScreeningRound, created.id, created_at=at, updated_at=at)
+        else:
+            session.add(ScreeningRound(tenant_id=ts[s].id, root_id=tree.city.id, school_year=year, held_on=held,
+                                       title=f"{year}学年筛查", instrument="MHT", created_at=at, updated_at=at))  # fmt: skip
     await session.commit()
 
 
@@ -394,6 +419,7 @@ async def test_the_demo_seed_shows_missing_and_late_figures(sessionmaker) -> Non
         as_system(session, "test")
         city = (await session.execute(select(Tenant).where(Tenant.code == summary.city_code))).scalar_one()
         terms = await completeness_of_terms(session, city.path)
+        year = (await completeness(session, [city.path], parse_period("2025SY")))[city.path]
     # Then over the two terms some schools miss their call counts and some sent them late
     states = [f.state for found in terms for e in found.descendants if e.tenant.kind == "SCHOOL" for f in e.figures]
     assert FigureState.LATE in states and FigureState.MISSING in states
@@ -403,6 +429,12 @@ async def test_the_demo_seed_shows_missing_and_late_figures(sessionmaker) -> Non
         # And every county and school has the deadline of a window: its county's or the city's
         assert all(e.deadline is not None for e in found.descendants)
     assert any(found.root.subtree.timeliness < 1 for found in terms)  # type: ignore[operator]
+    # And for the school year, the sampled schools that did not screen miss their round, the others sent it
+    rounds = [f for e in year.descendants if e.tenant.kind == "SCHOOL" for f in e.figures if f.code == "SCREENING_ROUND"]
+    assert FigureState.MISSING in {f.state for f in rounds} and FigureState.PRESENT in {f.state for f in rounds}
+    # (recorded once held, from 15 September on the bureaus' clock: not at the seed's base time)
+    held_from = dt.datetime(2025, 9, 15, tzinfo=CST)
+    assert all(f.arrived_at >= held_from for f in rounds if f.state is not FigureState.MISSING)  # type: ignore[operator]
 
 
 async def completeness_of_terms(session: Any, path: str) -> list[Any]:

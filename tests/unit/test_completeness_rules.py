@@ -139,7 +139,7 @@ def test_every_figure_is_due_for_some_kind_of_period_and_names_its_source() -> N
         "YEAR": ["TRAINING_CREDITS"],
         "MONTH": [],
         "TERM": ["HOTLINE_CALLS", "CENTRE_ACTIVITY"],
-        "SCHOOL_YEAR": ["ENROLMENT"],
+        "SCHOOL_YEAR": ["ENROLMENT", "SCREENING_ROUND"],
     }
 
 

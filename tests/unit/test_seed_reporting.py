@@ -17,6 +17,7 @@ from runxin.platform.seed.generator import generate
 from runxin.platform.seed.rows import BASE_TIME
 from runxin.platform.staffing.models import Staff
 from runxin.platform.stations.models import Station
+from runxin.platform.students.care import ScreeningRound
 from runxin.platform.training.models import TrainingAttendance
 from runxin.platform.tree.models import Tenant
 
@@ -86,3 +87,20 @@ def test_the_rest_of_the_deployment_is_unchanged(monkeypatch: pytest.MonkeyPatch
 
 def _without_dates(row: dict) -> dict:  # type: ignore[type-arg]
     return {k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
+
+
+def test_screening_rounds_arrive_after_they_were_held() -> None:
+    data = generate(SCALES["tiny"], 7)
+    due = deadlines(data)
+    schools = {t["id"] for t in data.rows[Tenant] if t["kind"] == "SCHOOL"}
+    rounds = data.rows[ScreeningRound]
+    # Every round was recorded in the week after it was held (or, late, after its deadline), never before
+    for row in rounds:
+        held = dt.datetime.combine(row["held_on"], dt.time(), CST)
+        assert row["created_at"] >= held and row["created_at"] != BASE_TIME, row
+        last = due.get((row["tenant_id"], f"{row['school_year']}SY"))
+        if last is None or row["created_at"] < dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), CST):
+            assert row["created_at"] < held + dt.timedelta(days=8), row
+    # And this school year some schools have sent their round and some have none to send
+    screened = {r["tenant_id"] for r in rounds if r["school_year"] == 2025}
+    assert screened and schools - screened
