@@ -6,9 +6,10 @@ each term, a county centre's activity for each term, a tenant's teachers' traini
 each calendar year, a school's screening round for each school year. These are the period-keyed
 records of the wave-1 domains (the same ones the period locks guard, platform/reporting/locks.py)
 and the screening round, an institutional record of the school (who was screened, and what the
-round found, stays at the school: only that a round was held is a figure the bureaus chase). Current-state records (stations, staff, school
-profiles) are not figures of a period: a school without a station lacks a station, which the
-indicators and gaps report, not a figure it failed to send.
+round found, stays at the school: only that a round was held is a figure the bureaus chase).
+Current-state records (stations, staff, school profiles) are not figures of a period: a school
+without a station lacks a station, which the indicators and gaps report, not a figure it failed
+to send.
 
 To add a figure, add one `RequiredFigure` entry to `REQUIRED_FIGURES` (nothing else changes: the
 service, the API and the export iterate over the registry; the oracle tests restate each figure's

@@ -6,8 +6,9 @@ students each, with the gaps a bureau should see — schools without a round thi
 missed a few students, students of concern nobody follows yet, a referral awaiting its hospital
 certificate. Only these schools have screening rounds: every other school shows the screening
 round it owes for the school year MISSING in the reporting completeness (the SCREENING_ROUND
-figure) and not screened in SCREENING_DONE, which is the sample's limit, not a finding about them. Crisis plans are one institutional row per school, so every school of every city
-gets its chance of one. A random stream of its own keeps the rest of the seed unchanged.
+figure) and not screened in SCREENING_DONE, which is the sample's limit, not a finding about
+them. Crisis plans are one institutional row per school, so every school of every city gets its
+chance of one. A random stream of its own keeps the rest of the seed unchanged.
 """
 
 from __future__ import annotations

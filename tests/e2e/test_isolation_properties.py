@@ -1261,8 +1261,12 @@ COMPLETENESS_PERIODS = (*REPORT_PERIODS, "2025SY", "2025", "202603")
 ARRIVALS = {"long ago": -60, "recently": -10, "yesterday": -1}
 HOTLINE_SINCE = {"before the terms": dt.datetime(2025, 6, 1, tzinfo=dt.UTC), "yesterday": None}
 # "Due for" from the registry's documentation: which figures a period of each kind asks for, by whom.
-DUE = {"TERM": ("HOTLINE_CALLS", "CENTRE_ACTIVITY"), "SCHOOL_YEAR": ("ENROLMENT", "SCREENING_ROUND"), "YEAR": ("TRAINING_CREDITS",),
-       "MONTH": ()}
+DUE = {
+    "TERM": ("HOTLINE_CALLS", "CENTRE_ACTIVITY"),
+    "SCHOOL_YEAR": ("ENROLMENT", "SCREENING_ROUND"),
+    "YEAR": ("TRAINING_CREDITS",),
+    "MONTH": (),
+}
 BUREAU_CLOCK = dt.timezone(dt.timedelta(hours=8))
 SPANS = {"2025T1": (dt.date(2025, 9, 1), dt.date(2026, 1, 31)), "2025T2": (dt.date(2026, 2, 1), dt.date(2026, 7, 31)),
          "2024T2": (dt.date(2025, 2, 1), dt.date(2025, 7, 31)), "2025SY": (dt.date(2025, 9, 1), dt.date(2026, 8, 31)),

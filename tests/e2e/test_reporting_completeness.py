@@ -235,7 +235,8 @@ async def test_bad_periods_and_missing_scopes_are_refused(api, world) -> None:  
 async def test_other_kinds_of_period(api, world) -> None:  # type: ignore[no-untyped-def]
     tree, a1 = world["tree"], world["a1"]
     # Given school A1 records its screening round of the 2025 school year (and nobody any enrolment)
-    body = await api.gql(ROUND, {"input": {"tenantId": encode_id("Tenant", a1.id), "heldOn": "2025-10-20", "title": "秋季筛查"}}, as_=a1)
+    held = {"tenantId": encode_id("Tenant", a1.id), "heldOn": "2025-10-20", "title": "秋季筛查"}
+    body = await api.gql(ROUND, {"input": held}, as_=a1)
     assert body["data"]["screeningRoundCreate"]["userErrors"] == [], body
     # A school year asks each of the four schools for its enrolment and its screening round; a month for nothing
     year = (await ask(api, tree.city, tree.city.code, period="2025SY"))["data"]["tenant"]["reportingCompleteness"]
