@@ -54,6 +54,8 @@ RESOURCE_OF_TABLE = {
     "training_programme": "training",
     "training_session": "training",
     "target": "targets",
+    "school_class": "courses",
+    "school_activity": "courses",
 }
 
 

@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 # Each domain's queries module registers its node(id:) loader when imported; Tenant fields import
 # them lazily, so without these a node(id:) before any list of that type would answer null.
 import runxin.graphql.centres.queries  # noqa: E402,F401
+import runxin.graphql.courses.queries  # noqa: E402,F401
 import runxin.graphql.hotlines.queries  # noqa: E402,F401
 import runxin.graphql.schools.queries  # noqa: E402,F401
 import runxin.graphql.staffing.queries  # noqa: E402,F401
@@ -32,6 +33,8 @@ from runxin.graphql.audit.recording import AuditOperation
 from runxin.graphql.centres.mutations import CentreMutation
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.cost import CostLimiter, QueryCost
+from runxin.graphql.courses.mutations import CourseMutation
+from runxin.graphql.courses.types import SchoolActivityNode, SchoolClassNode
 from runxin.platform.sharedstate import SharedState
 from runxin.graphql.delivery.mutations import DeliveryMutation
 from runxin.graphql.delivery.queries import DeliveryQuery
@@ -73,6 +76,7 @@ Mutation = merge_types(
         ReportMutation,
         DeliveryMutation,
         DataImportMutation,
+        CourseMutation,
     ),
 )
 
@@ -90,6 +94,8 @@ EXTRA_TYPES = [
     TrainingSessionNode,
     TrainingAttendanceNode,
     TargetNode,
+    SchoolClassNode,
+    SchoolActivityNode,
 ]
 
 

@@ -2,6 +2,7 @@
 
 from runxin.platform.audit.models import AuditEvent
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
+from runxin.platform.courses.models import ClassTermHours, SchoolActivity, SchoolClass
 from runxin.platform.dataversion import DataVersion
 from runxin.platform.db.base import Base, TenantOwned
 from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CentreActivity",
+    "ClassTermHours",
     "CounsellingCentre",
     "DataVersion",
     "Delivery",
@@ -40,6 +42,8 @@ __all__ = [
     "ReportEvent",
     "ReportingWindow",
     "RollupDirty",
+    "SchoolActivity",
+    "SchoolClass",
     "SchoolEnrolment",
     "SchoolProfile",
     "Staff",

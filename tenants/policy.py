@@ -53,6 +53,7 @@ RESOURCES = (
     "indicators",
     "reports",
     "deliveries",
+    "courses",  # classes, their term hours, and school activities
 )
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"

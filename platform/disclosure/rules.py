@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from runxin.platform.errors import Invalid
 from runxin.platform.suppression import DEFAULT_THRESHOLD
 
-DETAIL_RESOURCES = ("schools", "stations", "centres", "hotlines", "staff", "training", "targets")
+DETAIL_RESOURCES = ("schools", "stations", "centres", "hotlines", "staff", "training", "targets", "courses")
 PERSONAL_FIELDS = ("name", "gender", "birth_date", "phone")
 
 
