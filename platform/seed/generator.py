@@ -18,6 +18,7 @@ from runxin.platform.codes import VOCATIONAL_CATEGORIES
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.seed import names
+from runxin.platform.seed.courses import add_courses
 from runxin.platform.seed.people import add_people
 from runxin.platform.seed.rows import TREE_VALID_FROM, WRITE_ORDER, Dataset
 from runxin.platform.seed.scales import PROVINCES, Scale
@@ -82,6 +83,7 @@ def generate_by_city(scale: Scale, seed: int, data: Dataset, progress: Progress 
         _add_counties(data, city, rng)
         add_people(data, city, rng)
         _add_targets(data, city, rng)
+        add_courses(data, city, seed)  # its own random stream: the rows above do not change with it
         if (province == PROVINCE and number == SAMPLE_CITY) or index == 0:
             data.sample_codes = _sample_codes(city)
         if progress is not None:
