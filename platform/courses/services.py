@@ -241,6 +241,8 @@ def validate_term_hours(
     today = today or dt.date.today()
     checks = Checks(values)
     period = check_period(checks, "term", today=today)
+    if any(e.field == "term" for e in checks.errors):
+        period = None  # one problem with the term at a time: a future one is not also in the wrong year
     if period is not None and period.kind != "TERM":
         checks.fail("term", "NOT_A_TERM", f"{period.id} is not a term; write the term as 2025T1 (autumn) or 2025T2 (spring).")
         period = None

@@ -151,7 +151,9 @@ def _classes(data: Dataset, school: SchoolPlan, owned: dict, homeroom: list[Any]
                 homeroom_staff_id=next(teachers, None), students=students,
                 health_committee_boys=boys if committee else None, health_committee_girls=girls if committee else None,
             )  # fmt: skip
-            _term_hours(data, row, owned, short and rng.random() < 0.35, rng)
+            # At a school that falls short, its first class does and about a third of the others.
+            first = grade == grades[0] and number == 1
+            _term_hours(data, row, owned, short and (first or rng.random() < 0.35), rng)
 
 
 def _term_hours(data: Dataset, school_class: dict, owned: dict, short: bool, rng: random.Random) -> None:
