@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from runxin.graphql.ids import encode_id
 from runxin.platform.hotlines.models import Hotline
+from runxin.platform.indicators import INDICATORS
 from runxin.platform.reporting.models import AggregateSnapshot, Report
 from runxin.platform.schools.models import SchoolProfile
 from runxin.platform.stations.models import Station
@@ -116,7 +117,7 @@ async def test_a_county_approves_its_schools_in_bulk_and_the_city_accepts(api, t
     body = await api.gql(ONE, {"code": city.code, "p": PERIOD}, as_=city)
     report = body["data"]["tenant"]["report"]
     assert [e["action"] for e in report["events"]] == ["ACCEPT"]
-    assert report["snapshot"]["version"] == 1 and len(report["snapshot"]["figures"]) == 12
+    assert report["snapshot"]["version"] == 1 and len(report["snapshot"]["figures"]) == len(INDICATORS)
     assert report["changesSinceApproved"] == []
     # And a school's report now reads approved above, with the county's comment in its history
     body = await api.gql(ONE, {"code": schools[0].code, "p": PERIOD}, as_=schools[0])
@@ -126,7 +127,7 @@ async def test_a_county_approves_its_schools_in_bulk_and_the_city_accepts(api, t
         ("SUBMIT", "", schools[0].code),
         ("APPROVE", "核对无误", county.code),
     ]
-    assert (await system_session.execute(select(func.count()).select_from(AggregateSnapshot))).scalar_one() == 7 * 12
+    assert (await system_session.execute(select(func.count()).select_from(AggregateSnapshot))).scalar_one() == 7 * len(INDICATORS)
 
 
 async def test_bulk_approval_reports_every_refusal_per_tenant_and_writes_nothing(api, tree, system_session) -> None:  # type: ignore[no-untyped-def]
