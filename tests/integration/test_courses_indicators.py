@@ -1,5 +1,6 @@
 """The course indicators and gaps on real databases, with facts and expected values worked out by
-hand; the rollup outbox and the period locks on the course tables."""
+hand; the rollup outbox and the period locks on the course tables; the figures through approval,
+delivery and ADX."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from sqlalchemy import select
 
 from runxin.platform.courses.models import ClassTermHours, SchoolActivity, SchoolClass
 from runxin.platform.courses.services import create_activity, create_class, record_term_hours
+from runxin.platform.delivery.adx import adx_for_city
+from runxin.platform.delivery.payload import figures_for_city
 from runxin.platform.errors import Invalid
 from runxin.platform.indicators import TenantRef, compute_indicators, school_gaps
+from runxin.platform.reporting.models import AggregateSnapshot
+from runxin.platform.reporting.services import Actor, accept_report, approve_reports
 from runxin.platform.rollup.inputs import input_tables
 from runxin.platform.rollup.models import RollupDirty
 from runxin.platform.standards import STANDARDS
@@ -205,3 +210,42 @@ async def test_writes_through_the_services_mark_the_school_and_term_hours_lock_w
     # while the spring term is not
     async with acting(school) as session:
         await record_term_hours(session, klass.id, f"{YEAR}T2", 18, 9, 4)
+
+
+async def test_the_course_figures_are_frozen_at_approval_delivered_and_exported(system_session, acting) -> None:  # type: ignore[no-untyped-def]
+    # Given a school whose one class met the norm, and which held both theme months
+    tree = await make_tree(system_session, counties=1, schools_per_county=1)
+    school, county, city = tree.all_schools()[0], tree.counties[0], tree.city
+    klass = school_class(school, boys=2, girls=2)
+    await add(system_session, profile(school), klass)
+    await add(
+        system_session,
+        hours(klass, f"{YEAR}T1", 19, 10, 4),
+        activity(school, "THEME_MONTH_LIFE_HEALTH", dt.date(YEAR, 10, 9)),
+        activity(school, "THEME_MONTH_MENTAL_HEALTH", dt.date(YEAR + 1, 5, 9)),
+    )
+    period = f"{YEAR}SY"
+    # When the school, the county and the city go through the reporting chain
+    await submit(acting, school, period=period)
+    async with acting(county) as session:
+        await approve_reports(session, tenant_ids=[school.id], period=period, actor=Actor(f"user@{county.code}", county.id), standard=DEFAULT)
+    await submit(acting, county, period=period)
+    async with acting(city) as session:
+        await approve_reports(session, tenant_ids=[county.id], period=period, actor=Actor(f"user@{city.code}", city.id), standard=DEFAULT)
+    async with acting(city) as session:
+        await accept_report(session, tenant_id=city.id, period=period, actor=Actor(f"user@{city.code}", city.id), standard=DEFAULT)
+    # Then each snapshot holds the course figures as the engine computes them
+    live = await compute_indicators(system_session, refs(school, county, city), year=YEAR, standard=DEFAULT, codes=CLASS_CODES + SCHOOL_CODES)
+    frozen = {
+        (row.tenant_id, row.indicator): row
+        for row in (await system_session.execute(select(AggregateSnapshot).where(AggregateSnapshot.period == period))).scalars()
+    }
+    for (tenant_id, code), value in live.items():
+        assert (frozen[tenant_id, code].state, frozen[tenant_id, code].value) == (value.state.value, value.value), code
+    assert frozen[city.id, "CLASS_HOUR_COMPLIANCE"].value == 1.0 and frozen[city.id, "PARENT_TRAINING_HELD"].value == 0.0
+    # And the delivery to the city platform carries them for the city and the county, as does ADX
+    figures = {(f.tenant_code, f.indicator): f.value for f in await figures_for_city(system_session, city.id, period)}
+    for code in CLASS_CODES + SCHOOL_CODES:
+        assert figures[city.code, code] == live[city.id, code].value and figures[county.code, code] == live[county.id, code].value
+    document = await adx_for_city(system_session, city.id, period)
+    assert 'dataElement="CLASS_HOUR_COMPLIANCE" value="1"' in document and 'dataElement="THEME_MONTHS_HELD" value="1"' in document
