@@ -13,7 +13,9 @@ UNSET = strawberry.UNSET
 
 @strawberry.input
 class SchoolClassFields:
-    school_year: int | None = strawberry.field(default=UNSET, description="2025 for 2025-26; fixed once the class has term hours.")
+    school_year: int | None = strawberry.field(
+        default=UNSET, description="2025 for 2025-26; fixed once the class has term hours."
+    )
     grade: int | None = strawberry.field(default=UNSET, description="1-12, one the school's stages teach.")
     name: str | None = UNSET
     homeroom_staff_id: strawberry.ID | None = strawberry.field(

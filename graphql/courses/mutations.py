@@ -86,7 +86,10 @@ class CourseMutation:
         activity, errors = await run_mutation(info, creating(input, create_activity), SchoolActivityNode.from_row)
         return SchoolActivityPayload(school_activity=activity, user_errors=errors)
 
-    @strawberry.mutation(permission_classes=[can_write("courses")], description="Change an activity; only the fields given change.")
+    @strawberry.mutation(
+        permission_classes=[can_write("courses")], description="Change an activity; only the fields given change."
+    )
     async def school_activity_update(self, info: Info, input: SchoolActivityUpdateInput) -> SchoolActivityPayload:
-        activity, errors = await run_mutation(info, updating(input, "SchoolActivity", update_activity), SchoolActivityNode.from_row)
+        action = updating(input, "SchoolActivity", update_activity)
+        activity, errors = await run_mutation(info, action, SchoolActivityNode.from_row)
         return SchoolActivityPayload(school_activity=activity, user_errors=errors)

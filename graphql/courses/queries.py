@@ -41,9 +41,9 @@ async def term_hours_of(info: Info, class_id: uuid.UUID, terms: list[str] | None
 
 
 async def _class_by_id(context: Any, class_id: Any) -> SchoolClassNode | None:
-    return await context.loader("SchoolClassByIdLoader", lambda ctx: by_id_loader(ctx, SchoolClass, SchoolClassNode.from_row)).load(
-        class_id
-    )
+    return await context.loader(
+        "SchoolClassByIdLoader", lambda ctx: by_id_loader(ctx, SchoolClass, SchoolClassNode.from_row)
+    ).load(class_id)
 
 
 async def _activity_by_id(context: Any, activity_id: Any) -> SchoolActivityNode | None:

@@ -58,7 +58,9 @@ class SchoolClassNode(TenantRecord):
     health_committee_boys: int | None = strawberry.field(
         description="Boy student health committee members (健康委员; the standard asks 2); null when not recorded."
     )
-    health_committee_girls: int | None = strawberry.field(description="Girl members (the standard asks 2); null when not recorded.")
+    health_committee_girls: int | None = strawberry.field(
+        description="Girl members (the standard asks 2); null when not recorded."
+    )
 
     @classmethod
     def from_row(cls, row: Any) -> SchoolClassNode:
@@ -84,7 +86,9 @@ class SchoolClassNode(TenantRecord):
         return await term_hours_of(info, self.uuid, terms)
 
 
-@strawberry.type(name="SchoolActivity", description="An activity a school held: a theme month, an adaptation activity, a parent training.")
+@strawberry.type(
+    name="SchoolActivity", description="An activity a school held: a theme month, an adaptation activity, a parent training."
+)
 class SchoolActivityNode(TenantRecord):
     kind: SchoolActivityKind
     held_on: dt.date

@@ -121,8 +121,9 @@ def validate_class(
             f"profile names none); grade {grade} is not one of them. Fix the grade, or the school profile's stages.",
         )
     checks.number("students", minimum=0, maximum=MAX_CLASS_STUDENTS, label="Students")
-    for field, label in (("health_committee_boys", "Boy health committee members"), ("health_committee_girls", "Girl health committee members")):
-        checks.number(field, minimum=0, maximum=MAX_COMMITTEE_MEMBERS, label=label)
+    for gender in ("boys", "girls"):
+        label = f"{gender[:-1].title()} health committee members"
+        checks.number(f"health_committee_{gender}", minimum=0, maximum=MAX_COMMITTEE_MEMBERS, label=label)
     failed = {e.field for e in checks.errors}
     boys, girls, students = values.get("health_committee_boys"), values.get("health_committee_girls"), values.get("students")
     if students is not None and not failed & {"students", "health_committee_boys", "health_committee_girls"}:
@@ -172,7 +173,8 @@ def _clean_class(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def _allowed_grades(session: AsyncSession, tenant: Tenant) -> frozenset[int]:
-    stages = (await session.execute(select(SchoolProfile.stages).where(SchoolProfile.tenant_id == tenant.id))).scalar_one_or_none()
+    statement = select(SchoolProfile.stages).where(SchoolProfile.tenant_id == tenant.id)
+    stages = (await session.execute(statement)).scalar_one_or_none()
     return grades_of(stages, tenant.code[:2])
 
 
@@ -183,7 +185,9 @@ async def _homeroom(session: AsyncSession, staff_id: uuid.UUID | None) -> Staff 
     return await get_record(session, Staff, staff_id, field="homeroom_staff_id")
 
 
-async def _name_taken(session: AsyncSession, tenant_id: uuid.UUID, values: Mapping[str, Any], except_id: uuid.UUID | None) -> bool:
+async def _name_taken(
+    session: AsyncSession, tenant_id: uuid.UUID, values: Mapping[str, Any], except_id: uuid.UUID | None
+) -> bool:
     name, year = values.get("name"), values.get("school_year")
     if not isinstance(name, str) or year is None:
         return False
@@ -206,7 +210,9 @@ async def create_class(session: AsyncSession, *, tenant_id: uuid.UUID, values: M
         homeroom_set=True,
         name_taken=await _name_taken(session, tenant.id, values, None),
     )
-    return await create_record(session, SchoolClass, tenant_id=tenant.id, values=values, owner_kinds=OWNER_KINDS, validate=validate)
+    return await create_record(
+        session, SchoolClass, tenant_id=tenant.id, values=values, owner_kinds=OWNER_KINDS, validate=validate
+    )
 
 
 async def update_class(session: AsyncSession, class_id: uuid.UUID, changes: Mapping[str, Any]) -> SchoolClass:
@@ -228,7 +234,8 @@ async def update_class(session: AsyncSession, class_id: uuid.UUID, changes: Mapp
 
 
 async def _has_term_hours(session: AsyncSession, class_id: uuid.UUID) -> bool:
-    return (await session.execute(select(ClassTermHours.id).where(ClassTermHours.class_id == class_id).limit(1))).first() is not None
+    statement = select(ClassTermHours.id).where(ClassTermHours.class_id == class_id).limit(1)
+    return (await session.execute(statement)).first() is not None
 
 
 # --- term hours ------------------------------------------------------------------------------
@@ -316,7 +323,9 @@ def validate_activity(values: Mapping[str, Any], tenant: Tenant, *, today: dt.da
     held_on, kind = values.get("held_on"), values.get("kind")
     checks.date_not_after("held_on", today, reason="record an activity once it has been held.")
     if held_on is not None and school_year_of(held_on) < FIRST_SCHOOL_YEAR:
-        checks.fail("held_on", "TOO_EARLY", f"held_on {held_on.isoformat()} is before school year {FIRST_SCHOOL_YEAR}; check the year.")
+        checks.fail(
+            "held_on", "TOO_EARLY", f"held_on {held_on.isoformat()} is before school year {FIRST_SCHOOL_YEAR}; check the year."
+        )
     if held_on is not None and kind in THEME_MONTHS:
         month, month_name = THEME_MONTHS[kind]
         if held_on.month != month:
@@ -350,7 +359,12 @@ def _with_derived(values: Mapping[str, Any]) -> dict[str, Any]:
 async def create_activity(session: AsyncSession, *, tenant_id: uuid.UUID, values: Mapping[str, Any]) -> SchoolActivity:
     """Record an activity that school `tenant_id` held."""
     return await create_record(
-        session, SchoolActivity, tenant_id=tenant_id, values=_with_derived(values), owner_kinds=OWNER_KINDS, validate=validate_activity
+        session,
+        SchoolActivity,
+        tenant_id=tenant_id,
+        values=_with_derived(values),
+        owner_kinds=OWNER_KINDS,
+        validate=validate_activity,
     )
 
 

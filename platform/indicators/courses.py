@@ -56,7 +56,8 @@ def _number(value: float | int) -> Any:
 
 def hours_short(standard: Standard) -> ColumnElement[bool]:
     """A ClassTermHours row below the class-hour norm: hours < weeks × hours per week."""
-    return ClassTermHours.mental_health_hours < ClassTermHours.teaching_weeks * _number(float(standard.class_hours_per_week_required))
+    per_week = _number(float(standard.class_hours_per_week_required))
+    return ClassTermHours.mental_health_hours < ClassTermHours.teaching_weeks * per_week
 
 
 def meetings_short(standard: Standard) -> ColumnElement[bool]:
@@ -70,7 +71,8 @@ def class_facts(*, year: Any, standard: Standard, where: Sequence[ColumnElement[
     """One row per class of school year `year` of a school tenant matching `where` (criteria on Tenant)."""
 
     def terms(*criteria: ColumnElement[bool]) -> ColumnElement[bool]:
-        return select(ClassTermHours.id).where(ClassTermHours.class_id == SchoolClass.id, *criteria).correlate(SchoolClass).exists()
+        statement = select(ClassTermHours.id).where(ClassTermHours.class_id == SchoolClass.id, *criteria)
+        return statement.correlate(SchoolClass).exists()
 
     per_gender = _number(int(standard.health_committee_per_gender))
     boys, girls = SchoolClass.health_committee_boys, SchoolClass.health_committee_girls
@@ -111,7 +113,9 @@ def course_school_columns(year: Any) -> list[ColumnElement[bool]]:
         .exists()
     )
     columns = [held(SchoolActivity.kind == kind).label(name) for name, kind in THEME_MONTHS.items()]
-    columns += [held(SchoolActivity.kind == kind, SchoolActivity.term == term).label(name) for name, (kind, term) in ADAPTATION.items()]
+    columns += [
+        held(SchoolActivity.kind == kind, SchoolActivity.term == term).label(name) for name, (kind, term) in ADAPTATION.items()
+    ]
     columns.append(or_(held(SchoolActivity.term == 2), spring_hours).label("spring_begun"))
     columns.append(held(SchoolActivity.kind == "PARENT_TRAINING").label("parent_training"))
     return columns

@@ -178,13 +178,15 @@ async def course_write(session: AsyncSession, school: Tenant, year: int, rng: ra
     choice = rng.random()
     if choice < 0.3:
         grade = rng.randint(1, 6)
-        await create_class(session, tenant_id=school.id, values={"school_year": year, "grade": grade, "name": f"{grade}年级({rng.randint(1, 9)})班",
-                                                                 "health_committee_boys": rng.choice([None, 1, 2]), "health_committee_girls": 2})  # fmt: skip
+        values = {"school_year": year, "grade": grade, "name": f"{grade}年级({rng.randint(1, 9)})班",
+                  "health_committee_boys": rng.choice([None, 1, 2]), "health_committee_girls": 2}  # fmt: skip
+        await create_class(session, tenant_id=school.id, values=values)
     elif choice < 0.7 and term is not None and term.id.startswith(str(year)):
         class_id = (await session.execute(_first(SchoolClass, school))).scalar_one_or_none()
         if class_id is not None:
             weeks = rng.randint(1, max(1, weeks_elapsed(term, today)))
-            await record_term_hours(session, class_id, term.id, weeks, rng.randint(weeks // 2 - 1 if weeks > 1 else 0, weeks), weeks // 4)
+            hours = rng.randint(max(0, weeks // 2 - 1), weeks)
+            await record_term_hours(session, class_id, term.id, weeks, hours, weeks // 4)
     elif term is not None:
         held_on = term.start + dt.timedelta(days=rng.randint(0, (today - term.start).days))
         kind = rng.choice(["PARENT_TRAINING", "ADAPTATION_TERM_START", "ADAPTATION_PRE_EXAM"])

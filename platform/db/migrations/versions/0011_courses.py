@@ -68,7 +68,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["class_id"], ["school_class.id"], name=op.f("fk_class_term_hours_class_id_school_class"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(["tenant_id"], ["tenant.id"], name=op.f("fk_class_term_hours_tenant_id_tenant"), ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenant.id"], name=op.f("fk_class_term_hours_tenant_id_tenant"), ondelete="RESTRICT"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_class_term_hours")),
         sa.UniqueConstraint("class_id", "term", name=op.f("uq_class_term_hours_class_id_term")),
     )
@@ -85,7 +87,9 @@ def upgrade() -> None:
         sa.Column("school_year", sa.Integer(), nullable=False),
         sa.Column("term", sa.Integer(), nullable=True),
         *_owned_columns(),
-        sa.ForeignKeyConstraint(["tenant_id"], ["tenant.id"], name=op.f("fk_school_activity_tenant_id_tenant"), ondelete="RESTRICT"),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["tenant.id"], name=op.f("fk_school_activity_tenant_id_tenant"), ondelete="RESTRICT"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_school_activity")),
     )
     with op.batch_alter_table("school_activity", schema=None) as batch_op:
