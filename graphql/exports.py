@@ -44,6 +44,9 @@ GAP_LABELS = {
     "STATION_AREA_BELOW_STANDARD": "辅导室面积不足 18 平方米",
     "STATION_HOURS_BELOW_STANDARD": "辅导室每周开放不足 8 小时",
     "STATION_MISSING_FUNCTION": "辅导室功能不全（个体辅导、心理测评、沙盘）",
+    "THEME_MONTH_NOT_HELD": "未开展5月心理健康教育主题月或10月生命健康主题月活动",
+    "ADAPTATION_ACTIVITY_MISSING": "学期初或重要考试前未开展入学适应心理讲座（活动）",
+    "NO_PARENT_TRAINING": "本学年未对家长开展心理健康知识培训",
 }
 
 TENANT = "query Tenant($code: String!) { tenant(code: $code) { code name kind } }"

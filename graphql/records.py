@@ -60,6 +60,8 @@ RESOURCE_OF_TABLE = {
     # Student-level tables: only ever listed for the school itself (tenants.disclosure.require_own_school).
     "student_file": "students",
     "referral": "students",
+    "school_class": "courses",
+    "school_activity": "courses",
 }
 
 

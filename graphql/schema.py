@@ -22,6 +22,7 @@ from strawberry.tools import merge_types
 # them lazily, so without these a node(id:) before any list of that type would answer null.
 import runxin.graphql.centres.queries  # noqa: E402,F401
 import runxin.graphql.homeschool.queries  # noqa: E402,F401
+import runxin.graphql.courses.queries  # noqa: E402,F401
 import runxin.graphql.hotlines.queries  # noqa: E402,F401
 import runxin.graphql.mentorship.queries  # noqa: E402,F401
 import runxin.graphql.recognitions.queries  # noqa: E402,F401
@@ -36,6 +37,8 @@ from runxin.graphql.audit.recording import AuditOperation
 from runxin.graphql.centres.mutations import CentreMutation
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.cost import CostLimiter, QueryCost
+from runxin.graphql.courses.mutations import CourseMutation
+from runxin.graphql.courses.types import SchoolActivityNode, SchoolClassNode
 from runxin.platform.sharedstate import SharedState
 from runxin.graphql.delivery.mutations import DeliveryMutation
 from runxin.graphql.delivery.queries import DeliveryQuery
@@ -96,6 +99,7 @@ Mutation = merge_types(
         DataImportMutation,
         HomeschoolMutation,
         MentorshipMutation,
+        CourseMutation,
     ),
 )
 
@@ -123,6 +127,8 @@ EXTRA_TYPES = [
     ConcernFollowUpNode,
     ReferralNode,
     CrisisPlanNode,
+    SchoolClassNode,
+    SchoolActivityNode,
 ]
 
 

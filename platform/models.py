@@ -2,6 +2,7 @@
 
 from runxin.platform.audit.models import AuditEvent
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
+from runxin.platform.courses.models import ClassTermHours, SchoolActivity, SchoolClass
 from runxin.platform.dataversion import DataVersion
 from runxin.platform.db.base import Base, TenantOwned
 from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "CentreActivity",
     "ConcernFollowUp",
+    "ClassTermHours",
     "CounsellingCentre",
     "CrisisPlan",
     "DataVersion",
@@ -53,6 +55,8 @@ __all__ = [
     "ReportEvent",
     "ReportingWindow",
     "RollupDirty",
+    "SchoolActivity",
+    "SchoolClass",
     "SchoolEnrolment",
     "SchoolProfile",
     "ScreeningResult",

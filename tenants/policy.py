@@ -60,6 +60,7 @@ RESOURCES = (
     # Student files, screening results, follow-ups and referrals: only ever the client's own
     # school's (never a detail resource for the bureaus above, platform/disclosure/rules.py).
     "students",
+    "courses",  # classes, their term hours, and school activities
 )
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"

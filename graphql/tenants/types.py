@@ -15,6 +15,7 @@ from runxin.graphql.centres.queries import centres_of
 from runxin.graphql.centres.types import CentreNode
 from runxin.graphql.connections import Connection, PageArgs
 from runxin.graphql.context import Info
+from runxin.graphql.courses.types import SchoolActivityNode, SchoolClassNode
 from runxin.graphql.disclosure.types import DisclosurePolicyType
 from runxin.graphql.enums import enum_of
 from runxin.graphql.homeschool.types import HomeVisitNode
@@ -288,6 +289,45 @@ class TenantNode(Node):
 
         require_subtree(info, self)
         return await credit_summary_of(info, self, year)
+
+    # --- courses and activities ------------------------------------------------------------------
+
+    @strawberry.field(
+        description="Classes of this school (OWN) or of the schools in its subtree (SUBTREE); schoolYear narrows them.",
+        permission_classes=[can_read("courses")],
+    )
+    async def classes(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        scope: RecordScope = RecordScope.OWN,
+        school_year: int | None = None,
+    ) -> Connection[SchoolClassNode]:
+        from runxin.graphql.courses.queries import classes_of
+
+        return await classes_of(info, self, PageArgs(first, after, last, before).check(), scope, school_year)
+
+    @strawberry.field(
+        description="Theme months, adaptation activities and parent training held by this school (OWN) or the schools "
+        "in its subtree (SUBTREE); schoolYear narrows them.",
+        permission_classes=[can_read("courses")],
+    )
+    async def school_activities(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        scope: RecordScope = RecordScope.OWN,
+        school_year: int | None = None,
+    ) -> Connection[SchoolActivityNode]:
+        from runxin.graphql.courses.queries import activities_of
+
+        return await activities_of(info, self, PageArgs(first, after, last, before).check(), scope, school_year)
 
     @strawberry.field(
         description="Indicators over this tenant's subtree (all when codes is null), for a year (default: the current "

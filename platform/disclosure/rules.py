@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from runxin.platform.errors import Invalid
 from runxin.platform.suppression import DEFAULT_THRESHOLD
 
-DETAIL_RESOURCES = ("schools", "stations", "centres", "hotlines", "staff", "training", "targets", "recognitions")
+DETAIL_RESOURCES = ("schools", "stations", "centres", "hotlines", "staff", "training", "targets", "recognitions", "courses")
 # Never a detail resource, whatever a city's policy says: student-level records stay at the school.
 SCHOOL_ONLY_RESOURCES = ("students", "homeschool", "mentorship")
 PERSONAL_FIELDS = ("name", "gender", "birth_date", "phone")

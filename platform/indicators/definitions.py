@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, case, literal_column, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
+from runxin.platform.indicators.courses import adaptation_held, theme_months_held
 from runxin.platform.indicators.facts import Unit, trained_for
 from runxin.platform.mentorship.models import MAX_MENTEES
 from runxin.platform.staffing.models import ALL_TEACHER_KINDS, MENTAL_HEALTH_TEACHER_KINDS
@@ -140,6 +141,8 @@ def _trained_in_basics(f) -> ColumnElement[bool]:  # type: ignore[no-untyped-def
 
 
 EVERY_TEACHER = "不漏一校、不漏一人: every teacher of every school trained (seeds/003 §四2), a standing target."
+
+
 def _care_count(column: str, reported: str | None = None) -> MeasureFn:
     # Every school is a unit of a student-derived count, profile or not: a count of students needs
     # no rank or type. A concern count of a school without a round in the year is not a zero but
@@ -171,6 +174,11 @@ def _concern(level: str) -> Indicator:
         measure=_care_count(f"concern_{level.lower()}", reported="screening_round"),
         student_derived=True,
     )
+
+
+def _class(hit: Callable[[object], ColumnElement[bool]], reported: Callable[[object], ColumnElement[bool]]) -> MeasureFn:
+    # Every class of the school year is in the population; one without the data is not reported.
+    return lambda f, std: ratio(true(), hit(f), reported=reported(f))
 
 
 EVERY_COUNTY_2023 = "A counselling centre, hotline and volunteer team in every county by 2023."
@@ -603,6 +611,92 @@ INDICATORS += (
         targets=(),
         measure=_care_count("returned_with_certificate"),
         student_derived=True,
+    ),
+    # --- courses and activities (platform/courses), for the school year ---------------------------
+    Indicator(
+        code="CLASS_HOUR_COMPLIANCE",
+        name="Class-hour compliance",
+        name_zh="心理健康教育课时达标班级比例",
+        description=(
+            "Classes of the school year whose mental-health class hours meet the standard's norm (default 1 hour "
+            "every 2 teaching weeks, seeds/001 §(三)1 and seeds/003 §四6; 2023-strict: 1 a week, seeds/000 §三(二)4) "
+            "in every term recorded for them, over classes with at least one term recorded (a class with none is "
+            "not reported)."
+        ),
+        unit=Unit.CLASS,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Every class holds at least 1 mental-health class hour every 2 weeks."),),
+        measure=_class(lambda f: not_(f.hours_short), lambda f: f.has_terms),
+    ),
+    Indicator(
+        code="CLASS_MEETING_COMPLIANCE",
+        name="Mental-health class-meeting compliance",
+        name_zh="心理班会课达标班级比例",
+        description=(
+            "Classes of the school year that held a class-meeting hour on mental health for every month (4 teaching "
+            "weeks) of every term recorded for them (seeds/001 §(三)4 \"每月1课时心理班会课\"), over classes with at "
+            "least one term recorded."
+        ),
+        unit=Unit.CLASS,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Every class holds 1 mental-health class meeting a month."),),
+        measure=_class(lambda f: not_(f.meetings_short), lambda f: f.has_terms),
+    ),
+    Indicator(
+        code="HEALTH_COMMITTEE_COMPLETE",
+        name="Health committee completeness",
+        name_zh="班级健康委员配齐率",
+        description=(
+            "Classes of the school year with at least 2 boy and 2 girl student health committee members, the "
+            "class level of the four-level warning network (seeds/001 §(五)1 \"每班设男、女委员各2名\"), over "
+            "classes whose committee counts are recorded."
+        ),
+        unit=Unit.CLASS,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Two boy and two girl health committee members in every class."),),
+        measure=_class(lambda f: f.committee_complete, lambda f: f.committee_reported),
+    ),
+    Indicator(
+        code="THEME_MONTHS_HELD",
+        name="Theme months held",
+        name_zh="心理健康主题月活动开展率",
+        description=(
+            "Schools that held both theme months in the school year, the May mental-health education theme month "
+            "and the October life-health theme month (seeds/001 §(三)4 \"重点打造5月心理健康教育主题月、10月生命"
+            "健康主题月\"), over all schools."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Every school holds the May and October theme months every school year."),),
+        measure=_school(lambda f: true(), lambda f, std: theme_months_held(f)),
+    ),
+    Indicator(
+        code="ADAPTATION_ACTIVITIES",
+        name="Adaptation activities held",
+        name_zh="入学适应心理活动开展率",
+        description=(
+            "Schools that held an adaptation lecture or activity at the start and another before the important "
+            "exams of each term of the school year so far (seeds/001 §(三)1 \"每学期要在开学初和重要考试前至少开展1次"
+            "\"): the autumn term always, the spring term once the school has recorded an activity held in it or "
+            "term hours for it; over all schools."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "An adaptation activity at each term's start and before its important exams."),),
+        measure=_school(lambda f: true(), lambda f, std: adaptation_held(f)),
+    ),
+    Indicator(
+        code="PARENT_TRAINING_HELD",
+        name="Parent training held",
+        name_zh="家长心理健康知识培训开展率",
+        description=(
+            "Schools that trained parents in mental-health knowledge at least once in the school year (seeds/001 "
+            "§(六)5 \"每年对家长开展至少1次心理健康知识培训\"), over all schools."
+        ),
+        unit=Unit.SCHOOL,
+        value_kind=ValueKind.RATIO,
+        targets=(Target(1.0, None, "Every school trains its parents at least once a year."),),
+        measure=_school(lambda f: true(), lambda f, std: f.parent_training),
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Per-unit facts: one row per county, school or teacher, with what the indicators ask of it.
+"""Per-unit facts: one row per county, school, teacher or class, with what the indicators ask of it.
 
 Each family is a SELECT over the ORM-mapped classes, so the session's scoping hook adds its tenant
 criteria to every table it touches, correlated subqueries included. The indicator definitions say
@@ -27,6 +27,7 @@ from runxin.platform.centres.models import CounsellingCentre
 from runxin.platform.hotlines.models import Hotline
 from runxin.platform.indicators import student_facts
 from runxin.platform.recognitions.models import COUNTED_LEVELS, ModelSchoolRecognition
+from runxin.platform.indicators.courses import class_facts, course_school_columns
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.staffing.models import ALL_TEACHER_KINDS, Staff
 from runxin.platform.standards import Standard
@@ -57,6 +58,7 @@ class Unit(enum.StrEnum):
     COUNTY = "COUNTY"
     SCHOOL = "SCHOOL"
     TEACHER = "TEACHER"
+    CLASS = "CLASS"  # a class of a school in the school year (platform/courses)
 
 
 # Kinds of station that count as the standardised station (a BASIC_PLACE does not).
@@ -175,6 +177,7 @@ def school_facts(*, year: int, standard: Standard, where: Sequence[ColumnElement
             students.label("students"),
             # Student-level facts (four special students, home-school work, mentorship).
             *student_facts.school_columns(year, standard),
+            *course_school_columns(year),
         )
         .select_from(Tenant)
         .outerjoin(SchoolProfile, SchoolProfile.tenant_id == Tenant.id)
@@ -339,4 +342,7 @@ def teacher_facts(*, year: int, standard: Standard, where: Sequence[ColumnElemen
 FAMILIES = {Unit.SCHOOL: school_facts, Unit.COUNTY: county_facts, Unit.TEACHER: teacher_facts}
 # The tenant kind each family's units are (None: staff may belong to a tenant of any kind).
 UNIT_KIND: dict[Unit, TenantKind | None] = {Unit.SCHOOL: TenantKind.SCHOOL, Unit.COUNTY: TenantKind.COUNTY, Unit.TEACHER: None}
+# Classes are their school's units (courses.py).
+FAMILIES[Unit.CLASS] = class_facts
+UNIT_KIND[Unit.CLASS] = TenantKind.SCHOOL
 

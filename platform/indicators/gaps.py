@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Float, cast, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from runxin.platform.indicators.courses import ADAPTATION, THEME_MONTHS
 from runxin.platform.indicators.definitions import BY_CODE
 from runxin.platform.indicators.facts import COUNTING, counted_station, school_facts, station_checks
 from runxin.platform.standards import Standard
@@ -31,6 +32,10 @@ CHECKED = (
     "STAFF_RATIO_COMPLIANCE",
     "SCHOOL_HOTLINE_COVERAGE",
     "COUNSELLOR_COVERAGE",
+    # courses and activities
+    "THEME_MONTHS_HELD",
+    "ADAPTATION_ACTIVITIES",
+    "PARENT_TRAINING_HELD",
 )
 STATION_LABELS = {"SUNSHINE_STATION": "Sunshine station", "COUNSELLING_ROOM": "Counselling room"}
 
@@ -145,6 +150,51 @@ def _gaps(row: Any, checks: dict[str, str], station: dict[str, Any] | None, year
     if checks["COUNSELLOR_COVERAGE"] == "FAIL":
         gaps.append(
             Gap("NO_COUNSELLOR", "No active hired professional counsellor; every central school and above hires one.")
+        )
+    gaps += _course_gaps(row, checks, year)
+    return gaps
+
+
+# What each missing course column means, for the messages.
+THEME_MONTH_LABELS = {"theme_may": ("MAY", "May mental-health education theme month (心理健康教育主题月)"),
+                      "theme_october": ("OCTOBER", "October life-health theme month (生命健康主题月)")}  # fmt: skip
+ADAPTATION_LABELS = {"ADAPTATION_TERM_START": "at the start of", "ADAPTATION_PRE_EXAM": "before the important exams of"}
+
+
+def _course_gaps(row: Any, checks: dict[str, str], year: int) -> list[Gap]:
+    """The activities a school did not hold in school year `year` (seeds/001 §(三)1, §(三)4, §(六)5)."""
+    school_year = f"{year}-{year + 1}"
+    gaps = []
+    if checks["THEME_MONTHS_HELD"] == "FAIL":
+        missing = [THEME_MONTH_LABELS[name] for name in THEME_MONTHS if not row._mapping[name]]
+        gaps.append(
+            Gap(
+                "THEME_MONTH_NOT_HELD",
+                f"No {' and no '.join(label for _, label in missing)} recorded in school year {school_year}; every school "
+                "holds both every school year.",
+                {"missing": [month for month, _ in missing], "school_year": year},
+            )
+        )
+    if checks["ADAPTATION_ACTIVITIES"] == "FAIL":
+        terms = (1, 2) if row.spring_begun else (1,)
+        missing = [(kind, term) for name, (kind, term) in ADAPTATION.items() if term in terms and not row._mapping[name]]
+        said = "; ".join(f"none {ADAPTATION_LABELS[kind]} term {year}T{term}" for kind, term in missing)
+        gaps.append(
+            Gap(
+                "ADAPTATION_ACTIVITY_MISSING",
+                f"Adaptation lectures or activities: {said}. Every term needs one at its start and one before its "
+                "important exams.",
+                {"missing": [{"kind": kind, "term": f"{year}T{term}"} for kind, term in missing], "school_year": year},
+            )
+        )
+    if checks["PARENT_TRAINING_HELD"] == "FAIL":
+        gaps.append(
+            Gap(
+                "NO_PARENT_TRAINING",
+                f"No parent training in mental-health knowledge recorded in school year {school_year}; every school "
+                "trains its parents at least once a year.",
+                {"school_year": year},
+            )
         )
     return gaps
 

@@ -7,6 +7,7 @@ checked on both sides). Period-keyed records and the period each belongs to:
 - `HotlineCallCount.period`, `CentreActivity.period`: the period id itself (e.g. 202503);
 - `SchoolEnrolment.school_year`: the school year, period f"{year}SY";
 - `TrainingAttendance.credit_year`: the calendar year, period f"{year}".
+- `ClassTermHours.term`: the term's period id itself (e.g. 2025T1).
 
 Current-state records (stations, staff, profiles, ...) are not locked: what was approved is kept in
 the report's snapshot, and the live figures move on (see snapshots.py, and "changes since approved").
@@ -29,6 +30,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, aliased
 
 from runxin.platform.centres.models import CentreActivity
+from runxin.platform.courses.models import ClassTermHours
 from runxin.platform.errors import Invalid
 from runxin.platform.hotlines.models import HotlineCallCount
 from runxin.platform.reporting.models import Report
@@ -43,6 +45,7 @@ LOCKED: dict[type, tuple[str, Callable[[Any], str], str]] = {
     CentreActivity: ("period", str, "centre activity"),
     SchoolEnrolment: ("school_year", lambda year: f"{year}SY", "enrolment"),
     TrainingAttendance: ("credit_year", lambda year: f"{year}", "training credits"),
+    ClassTermHours: ("term", str, "class term hours"),
 }
 
 

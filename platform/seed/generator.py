@@ -19,6 +19,7 @@ from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.recognitions.models import ModelSchoolRecognition
 from runxin.platform.schools.models import SchoolEnrolment, SchoolProfile
 from runxin.platform.seed import names
+from runxin.platform.seed.courses import add_courses
 from runxin.platform.seed.people import add_people
 from runxin.platform.seed.reporting import add_reporting
 from runxin.platform.seed.rows import TREE_VALID_FROM, WRITE_ORDER, Dataset
@@ -86,6 +87,7 @@ def generate_by_city(scale: Scale, seed: int, data: Dataset, progress: Progress 
         _add_counties(data, city, rng)
         add_people(data, city, rng)
         _add_targets(data, city, rng)
+        add_courses(data, city, seed)  # its own random stream: the rows above do not change with it
         sample = (province == PROVINCE and number == SAMPLE_CITY) or index == 0
         if sample:
             data.sample_codes = _sample_codes(city)

@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
+from runxin.platform.courses.models import ClassTermHours, SchoolActivity, SchoolClass
 from runxin.platform.db.base import Base, Timestamped
 from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
@@ -67,6 +68,10 @@ WRITE_ORDER: tuple[type[Base], ...] = (
     MentorAssignment,
     MentorTeam,
     MentorTeamMember,
+    # Courses and activities (a class's homeroom teacher is a Staff row, written above).
+    SchoolClass,
+    ClassTermHours,
+    SchoolActivity,
 )
 
 _TIMESTAMPED = frozenset(m for m in WRITE_ORDER if issubclass(m, Timestamped))

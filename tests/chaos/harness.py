@@ -22,6 +22,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from runxin.platform.courses.models import SchoolClass
+from runxin.platform.courses.services import create_activity, create_class, record_term_hours
+from runxin.platform.courses.terms import term_period, weeks_elapsed
 from runxin.platform.errors import RunxinError
 from runxin.platform.homeschool.services import create_home_visit
 from runxin.platform.mentorship.services import assign_mentor
@@ -127,6 +130,11 @@ class Writers:
 
     async def one_write(self, school: Tenant) -> None:
         async with self.sessionmaker() as session:
+            bind_principal(session, principal_of(school))
+            if self.rng.random() < COURSE_WRITES:
+                await course_write(session, school, self.year, self.rng)
+                await session.commit()
+                return
             choice = self.rng.random()
             if 0.9 <= choice < 0.95:
                 # The county records a county-level model-school title of the school (bureaus write those).
@@ -228,6 +236,32 @@ class Writers:
                 await asyncio.sleep(self.rng.uniform(0, 0.02))
 
         await asyncio.gather(*(writer() for _ in range(concurrency)))
+
+
+# A share of the writes are to the courses domain (classes, term hours, activities).
+COURSE_WRITES = 0.25
+
+
+async def course_write(session: AsyncSession, school: Tenant, year: int, rng: random.Random) -> None:
+    """A class of `year`, its hours for the term under way so far, or an activity held this term."""
+    today = dt.date.today()
+    term = term_period(today)
+    choice = rng.random()
+    if choice < 0.3:
+        grade = rng.randint(1, 6)
+        values = {"school_year": year, "grade": grade, "name": f"{grade}年级({rng.randint(1, 9)})班",
+                  "health_committee_boys": rng.choice([None, 1, 2]), "health_committee_girls": 2}  # fmt: skip
+        await create_class(session, tenant_id=school.id, values=values)
+    elif choice < 0.7 and term is not None and term.id.startswith(str(year)):
+        class_id = (await session.execute(_first(SchoolClass, school))).scalar_one_or_none()
+        if class_id is not None:
+            weeks = rng.randint(1, max(1, weeks_elapsed(term, today)))
+            hours = rng.randint(max(0, weeks // 2 - 1), weeks)
+            await record_term_hours(session, class_id, term.id, weeks, hours, weeks // 4)
+    elif term is not None:
+        held_on = term.start + dt.timedelta(days=rng.randint(0, (today - term.start).days))
+        kind = rng.choice(["PARENT_TRAINING", "ADAPTATION_TERM_START", "ADAPTATION_PRE_EXAM"])
+        await create_activity(session, tenant_id=school.id, values={"kind": kind, "held_on": held_on, "title": "活动"})
 
 
 def _first(model: type, school: Tenant):  # type: ignore[no-untyped-def]

@@ -32,9 +32,8 @@ from runxin.platform.db.engine import make_engine, make_sessionmaker
 from runxin.platform.db.migrate import upgrade
 from runxin.platform.delivery.models import Delivery, DeliveryEndpoint
 from runxin.platform.delivery.services import create_endpoint
-from runxin.platform.indicators import INDICATORS
 from runxin.platform.delivery.ssrf import Destinations
-from runxin.platform.indicators import INDICATORS, TenantRef, compute_indicators
+from runxin.platform.indicators import BY_CODE, INDICATORS, TenantRef, compute_indicators
 from runxin.platform.reporting.services import Actor, accept_report, approve_reports, reopen_report, submit_report
 from runxin.platform.rollup.full import full_rollup
 from runxin.platform.rollup.models import RollupDirty
@@ -288,7 +287,10 @@ async def test_every_figure_survives_crashes_cuts_and_a_broker_restart(chaos_dat
             if figure is None
             else (figure.state, None if figure.value is None else round(figure.value, 9), figure.delivery_version)
         )
-        if have is None or have[:2] != want or have[2] != 2:
+        # A student-derived figure may arrive suppressed (the city's pattern, platform/disclosure/
+        # patterns.py, tested on its own elsewhere): then with no value, and of the latest version too.
+        suppressed = have is not None and BY_CODE[indicator].student_derived and have[:2] == ("SUPPRESSED", None)
+        if have is None or (have[:2] != want and not suppressed) or have[2] != 2:
             wrong.append((codes[tenant_id], indicator, want, have))
     assert wrong == []
     assert receiver.receiver.received == 2, (receiver.receiver.received, receiver.receiver.webhook_ids)

@@ -6,6 +6,9 @@ from typing import Any
 
 from sqlalchemy import event
 
+from runxin.platform.indicators.facts import FAMILIES, UNIT_KIND
+from runxin.platform.tree.models import TenantKind
+
 TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "ROLLBACK"})
 RLS_SCOPE_PREFIX = "SELECT set_config('runxin.tenant_path'"
 # ... and the switch a counting statement turns on and off around itself (tenants/scoping.py).
@@ -21,6 +24,11 @@ PATTERN_HIT_STATEMENTS = 1
 AUDIT_INSERT_PREFIX = "INSERT INTO audit_event"
 # ... and the setting that lets an institutional read's audit transaction skip the WAL flush wait.
 AUDIT_SETUP = "SET LOCAL synchronous_commit = off"
+# One indicator computation is one statement per fact family the subtree can hold: a bureau's every
+# family (county, school, teacher, class, ...), a school's all but the county family. Counted, so
+# that a new family does not rewrite every query-count guard.
+FACT_FAMILIES = len(FAMILIES)
+SCHOOL_FACT_FAMILIES = sum(1 for unit in FAMILIES if UNIT_KIND[unit] in (TenantKind.SCHOOL, None))
 
 
 async def warm_up(api: Any, *tenants: Any) -> None:

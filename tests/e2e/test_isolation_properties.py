@@ -68,6 +68,7 @@ from runxin.graphql.ids import decode_id, encode_id
 from runxin.graphql.targets.loaders import check_year, current_school_year
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.config import Settings
+from runxin.platform.courses.models import ClassTermHours, SchoolActivity, SchoolClass
 from runxin.platform.delivery.models import Delivery, DeliveryAttempt, DeliveryEndpoint
 from runxin.platform.homeschool.models import HomeVisit
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
@@ -115,10 +116,8 @@ UNKNOWN_ROLE = "JANITOR"
 # read a resource, `staff.personal:read` for personal fields, `audit:read` for the audit log.
 # People act by roles only: scopes on a person's token grant nothing.
 RESOURCES = (
-    "tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "indicators", "reports",
-    "deliveries", "homeschool", "mentorship",
     "tenants", "schools", "stations", "centres", "hotlines", "staff", "training", "targets", "recognitions", "indicators",
-    "reports", "deliveries", "students",
+    "reports", "deliveries", "students", "homeschool", "mentorship", "courses",
 )  # fmt: skip
 PERSONAL_SCOPE = "staff.personal:read"
 AUDIT_SCOPE = "audit:read"
@@ -133,6 +132,7 @@ TENANT_FIELD_RESOURCE = {
     "homeVisits": "homeschool", "mentorAssignments": "mentorship", "mentorTeams": "mentorship",
     "modelSchoolRecognitions": "recognitions",
     "studentFiles": "students", "referrals": "students", "screeningRounds": "schools", "crisisPlan": "schools",
+    "classes": "courses", "schoolActivities": "courses",
 }  # fmt: skip
 # ... and per node type, for node(id:) (a type without the scope resolves to null).
 NODE_RESOURCE = {
@@ -143,6 +143,7 @@ NODE_RESOURCE = {
     "ModelSchoolRecognition": "recognitions",
     "StudentFile": "students", "ScreeningResult": "students", "ConcernFollowUp": "students", "Referral": "students",
     "ScreeningRound": "schools", "CrisisPlan": "schools",
+    "SchoolClass": "courses", "SchoolActivity": "courses",
 }  # fmt: skip
 # Student-level records (一生一档): domain.md "Student-level data never leaves the school". Only the
 # school's own principals see them, never a bureau above nor a client of another tenant, whatever
@@ -152,7 +153,7 @@ STUDENT_REFUSAL = "STUDENT_DATA_STAYS_AT_SCHOOL"
 # The city's disclosure policy when it set none (the worlds here set none; custom policies are
 # tested separately): ancestors see every record class in detail, and ADMIN sees descendants'
 # personal data.
-DEFAULT_DETAIL_RESOURCES = ["schools", "stations", "centres", "hotlines", "staff", "training", "targets", "recognitions"]
+DEFAULT_DETAIL_RESOURCES = ["schools", "stations", "centres", "hotlines", "staff", "training", "targets", "recognitions", "courses"]
 DEFAULT_PERSONAL_ROLES = ["ADMIN"]
 
 COVERED_ROOT_FIELDS = {
@@ -215,6 +216,8 @@ NODE_MODELS: dict[str, type] = {
     "ConcernFollowUp": ConcernFollowUp,
     "Referral": Referral,
     "CrisisPlan": CrisisPlan,
+    "SchoolClass": SchoolClass,
+    "SchoolActivity": SchoolActivity,
 }
 # Records that answers name by id (studentFileId) but that are no node type here: the walk knows them.
 ID_ONLY_MODELS: dict[str, type] = {}
@@ -505,6 +508,7 @@ def worlds(draw: Any) -> World:
                         audience=programme["audience"],
                     )  # fmt: skip
     home_school(draw, world, teachers)
+    courses(draw, world, teachers)
     reporting_chain(draw, world)
     deliveries(draw, world)
     arrivals(draw, world)
@@ -570,6 +574,33 @@ def student_records(draw: Any, world: World, school: Node, teachers: list[dict[s
             world.add(Referral, **owned, student_id=f["id"], hospital="医院", referred_on=dt.date(2025, 10, 9), referred_year=2025,
                       state=draw(st.sampled_from(("REFERRED", "IN_TREATMENT", "CLOSED"))), certificate_received_on=None,
                       certificate_year=None)  # fmt: skip
+# Activities a school may have held, in the two school years the worlds ask about (kind, date).
+ACTIVITIES = [
+    ("THEME_MONTH_MENTAL_HEALTH", dt.date(2025, 5, 20)), ("THEME_MONTH_LIFE_HEALTH", dt.date(2025, 10, 15)),
+    ("ADAPTATION_TERM_START", dt.date(2025, 9, 5)), ("ADAPTATION_PRE_EXAM", dt.date(2026, 1, 8)),
+    ("ADAPTATION_TERM_START", dt.date(2026, 2, 27)), ("PARENT_TRAINING", dt.date(2025, 8, 20)),
+]  # fmt: skip
+
+
+def courses(draw: Any, world: World, teachers: dict[uuid.UUID, list[dict[str, Any]]]) -> None:
+    """Each school's classes (with a homeroom teacher of its own, sometimes), their term hours, and its activities."""
+    for t in [t for t in world.tenants if t.kind == "SCHOOL"]:
+        owned = {"tenant_id": t.id}
+        for n in range(draw(st.integers(0, 2), label="classes")):
+            year = draw(st.sampled_from(YEARS), label="class year")
+            homeroom = draw(st.sampled_from([None, *teachers[t.id]]), label="homeroom") if teachers[t.id] else None
+            school_class = world.add(
+                SchoolClass, **owned, school_year=year, grade=n + 1, name=f"{n + 1}年级(1)班", students=40,
+                homeroom_staff_id=homeroom and homeroom["id"], health_committee_boys=draw(st.sampled_from((None, 1, 2))),
+                health_committee_girls=2,
+            )  # fmt: skip
+            for term in draw(st.sets(st.sampled_from((1, 2))), label="terms"):
+                world.add(ClassTermHours, **owned, class_id=school_class["id"], term=f"{year}T{term}", teaching_weeks=18,
+                          mental_health_hours=draw(st.sampled_from((8, 9))), class_meeting_hours=4)  # fmt: skip
+        for kind, held_on in draw(st.lists(st.sampled_from(ACTIVITIES), max_size=3), label="activities"):
+            school_year = held_on.year if held_on.month >= 9 else held_on.year - 1
+            term = 1 if held_on.month >= 9 or held_on.month == 1 else 2 if held_on.month <= 7 else None
+            world.add(SchoolActivity, **owned, kind=kind, held_on=held_on, title="活动", participants=None, school_year=school_year, term=term)
 
 
 def reporting_chain(draw: Any, world: World) -> None:
@@ -904,6 +935,12 @@ def check_object(ctx: Ctx, typename: str, obj: dict[str, Any]) -> None:
     if typename == "CounsellingCentre" and "activity" in obj:
         want = sorted(r["period"] for r in world.rows[CentreActivity] if r["centre_id"] == value)
         ctx.check([a["period"] for a in obj["activity"]] == want, "centre activity periods")
+    if typename == "SchoolClass":
+        if "termHours" in obj:
+            want = sorted(r["term"] for r in world.rows[ClassTermHours] if r["class_id"] == value)
+            ctx.check([h["term"] for h in obj["termHours"]] == want, "class term hours")
+        if "homeroomStaffId" in obj:  # an id of the class's own school's teacher (the walk checks it is visible)
+            ctx.check(obj["homeroomStaffId"] == (row["homeroom_staff_id"] and id_of("Staff", row["homeroom_staff_id"])), "homeroomStaffId")
     if typename == "Hotline" and "callCounts" in obj:
         want = sorted(r["period"] for r in world.rows[HotlineCallCount] if r["hotline_id"] == value)
         ctx.check([a["period"] for a in obj["callCounts"]] == want, "hotline call count periods")
@@ -1738,7 +1775,8 @@ async def check_tenant_field(ctx: Ctx, schema: Schema, t: Node, tf: TenantField,
         def owned(row: dict[str, Any]) -> bool:
             owner = world.owner(row)
             in_scope = owner is t if scope == "OWN" else t.covers(owner)
-            return in_scope and (node_type != "Staff" or args.get("kind") in (None, row["kind"]))
+            narrowed = args.get("schoolYear") in (None, row["school_year"]) if node_type in ("SchoolClass", "SchoolActivity") else True
+            return in_scope and narrowed and (node_type != "Staff" or args.get("kind") in (None, row["kind"]))
 
         want = view.records(node_type, owned)
         got = {decode_id(n["id"])[1] for n in value["nodes"]}

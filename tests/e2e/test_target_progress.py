@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from runxin.platform.reporting.models import AggregateSnapshot, Report
 from runxin.platform.targets.models import Target
 from runxin.platform.targets.progress import DAYS_PER_YEAR
-from tests.e2e.counting import PATTERN_HIT_STATEMENTS, PATTERN_STATEMENTS, StatementCounter, warm_up
+from tests.e2e.counting import FACT_FAMILIES, PATTERN_HIT_STATEMENTS, PATTERN_STATEMENTS, SCHOOL_FACT_FAMILIES, StatementCounter, warm_up
 from tests.e2e.test_targets_indicators import LATER, TODAY, UPDATE, create, station, world
 from tests.factories.tree import make_tree
 
@@ -288,10 +288,10 @@ async def test_a_page_of_targets_with_progress_does_not_grow_with_the_targets(ap
     # their history, the pending-rollup check (no worker runs here) and one computation per depth (city,
     # counties) and fact family; for their children the page of children and their history, then the
     # pending check and one computation for the schools (the counties' figures are the request's
-    # already; a school holds no county, so two fact families)
+    # already; a school holds no county, so one fact family fewer)
     # (+ the tree's suppression pattern, computed by the first batch and found by the second: the
     # progress shares the all-indicators loader, which holds a student-derived code)
-    assert three == nine == 3 + (1 + 1 + 2 * 3) + (1 + 1 + 1 + 2) + PATTERN_STATEMENTS + PATTERN_HIT_STATEMENTS
+    assert three == nine == 3 + (1 + 1 + 2 * FACT_FAMILIES) + (1 + 1 + 1 + SCHOOL_FACT_FAMILIES) + PATTERN_STATEMENTS + PATTERN_HIT_STATEMENTS
 
 
 async def test_a_page_of_tenants_with_target_progress_does_not_grow_with_the_tenants(api, system_session) -> None:  # type: ignore[no-untyped-def]
@@ -319,8 +319,8 @@ async def test_a_page_of_tenants_with_target_progress_does_not_grow_with_the_ten
     # Then the statements are the same for 2 counties as for 6: the city, the page of counties, the
     # targets in force at all of them and their setters; the counties' history, the pending-rollup
     # check and one computation per fact family; their schools, the schools' history, the pending
-    # check and the schools' computation (two fact families: a school holds no county)
-    assert await statements(small.city) == await statements(large.city) == 4 + (1 + 1 + 3) + (1 + 1 + 1 + 2) + PATTERN_STATEMENTS + PATTERN_HIT_STATEMENTS
+    # check and the schools' computation (one fact family fewer: a school holds no county)
+    assert await statements(small.city) == await statements(large.city) == 4 + (1 + 1 + FACT_FAMILIES) + (1 + 1 + 1 + SCHOOL_FACT_FAMILIES) + PATTERN_STATEMENTS + PATTERN_HIT_STATEMENTS
 
 
 async def test_target_progress_needs_the_targets_read_scope(api, system_session) -> None:  # type: ignore[no-untyped-def]

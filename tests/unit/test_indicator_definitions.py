@@ -54,6 +54,13 @@ EXPECTED = {
     "CONCERN_SEVERE": Unit.SCHOOL,
     "REFERRALS_OPEN": Unit.SCHOOL,
     "RETURNED_WITH_CERTIFICATE": Unit.SCHOOL,
+    # courses and activities
+    "CLASS_HOUR_COMPLIANCE": Unit.CLASS,
+    "CLASS_MEETING_COMPLIANCE": Unit.CLASS,
+    "HEALTH_COMMITTEE_COMPLETE": Unit.CLASS,
+    "THEME_MONTHS_HELD": Unit.SCHOOL,
+    "ADAPTATION_ACTIVITIES": Unit.SCHOOL,
+    "PARENT_TRAINING_HELD": Unit.SCHOOL,
 }
 # Counts of students: suppressed above the school; no NONE count and no total of concern is
 # published, so no published sum links the level cells.

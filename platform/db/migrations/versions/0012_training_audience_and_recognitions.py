@@ -1,7 +1,7 @@
 """training_attendance.audience; model_school_recognition replaces school_profile.model_school_level
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04
 
 - Attendance carries its programme's audience (as it carries the session's year), so the coverage
@@ -24,7 +24,7 @@ from runxin.platform.db import rls
 from runxin.platform.ids import new_id
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
