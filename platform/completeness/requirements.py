@@ -42,6 +42,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.completeness.rules import day_end
+from runxin.platform.courses.models import ClassTermHours, SchoolClass
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.periods import PERIOD_KINDS, Period
 from runxin.platform.schools.models import SchoolEnrolment
@@ -179,6 +180,21 @@ REQUIRED_FIGURES: tuple[RequiredFigure, ...] = (
                 & or_(CounsellingCentre.opening_date.is_(None), CounsellingCentre.opening_date <= p.end)
             ),
         ),
+    ),
+    RequiredFigure(
+        code="CLASS_TERM_HOURS",
+        label="Class hours per term",
+        label_zh="班级心理健康课时",
+        description=(
+            "The mental-health class hours and class-meeting hours each class of the school year held in the term; "
+            "owed once per class of the term's school year (seeds/001 §(三)1 每两周不少于1课时, §(三)4 每月1课时心理班会课)."
+        ),
+        tenant_kinds=("SCHOOL",),
+        period_kinds=("TERM",),
+        record=ClassTermHours,
+        in_period=lambda p: ClassTermHours.term == p.id,
+        # A term's school year is the year its id starts with (2025T2 lies in calendar 2026).
+        owed_per=OwedPer(SchoolClass, ClassTermHours.class_id, owes=lambda p: SchoolClass.school_year == int(p.id[:4])),
     ),
     RequiredFigure(
         code="TRAINING_CREDITS",

@@ -1299,7 +1299,7 @@ ARRIVALS = {"long ago": -60, "recently": -10, "yesterday": -1}
 HOTLINE_SINCE = {"before the terms": dt.datetime(2025, 6, 1, tzinfo=dt.UTC), "yesterday": None}
 # "Due for" from the registry's documentation: which figures a period of each kind asks for, by whom.
 DUE = {
-    "TERM": ("HOTLINE_CALLS", "CENTRE_ACTIVITY"),
+    "TERM": ("HOTLINE_CALLS", "CENTRE_ACTIVITY", "CLASS_TERM_HOURS"),
     "SCHOOL_YEAR": ("ENROLMENT", "SCREENING_ROUND"),
     "YEAR": ("TRAINING_CREDITS",),
     "MONTH": (),
@@ -1314,7 +1314,7 @@ KIND_OF = {"2025T1": "TERM", "2025T2": "TERM", "2024T2": "TERM", "2025SY": "SCHO
 def arrivals(draw: Any, world: World) -> None:
     """When each period-keyed record first arrived (and was last corrected), and when each hotline was recorded."""
     noon = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
-    for model in (HotlineCallCount, CentreActivity, SchoolEnrolment, TrainingAttendance, ScreeningRound):
+    for model in (HotlineCallCount, CentreActivity, SchoolEnrolment, TrainingAttendance, ScreeningRound, ClassTermHours):
         for row in world.rows[model]:
             first = noon + dt.timedelta(days=ARRIVALS[draw(st.sampled_from(sorted(ARRIVALS)), label="arrived")])
             corrected = draw(st.booleans(), label="corrected since")
@@ -1344,6 +1344,12 @@ def figure_states(world: World, t: Node, period: str) -> dict[str, tuple[str, dt
             model, link = (HotlineCallCount, "hotline_id") if code == "HOTLINE_CALLS" else (CentreActivity, "centre_id")
             answers = {o["id"]: [r for r in world.rows[model] if r[link] == o["id"] and r["period"] == period] for o in owners}
             owed, present = bool(owners), all(answers.values())
+            arrived = max((r["created_at"] for rows in answers.values() for r in rows), default=None)
+        elif code == "CLASS_TERM_HOURS":
+            # Owed once per class of the term's school year; there when every such class has its hours.
+            owners = [c for c in world.rows[SchoolClass] if c["tenant_id"] == t.id and c["school_year"] == int(period[:4])]
+            answers = {c["id"]: [r for r in world.rows[ClassTermHours] if r["class_id"] == c["id"] and r["term"] == period] for c in owners}
+            owed, present = t.kind == "SCHOOL" and bool(owners), all(answers.values())
             arrived = max((r["created_at"] for rows in answers.values() for r in rows), default=None)
         elif code in ("ENROLMENT", "SCREENING_ROUND"):
             # A school's of the school year; of two rounds, the first recorded is the arrival.

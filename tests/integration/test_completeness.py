@@ -23,8 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
+from runxin.platform.courses.models import ClassTermHours, SchoolClass
 from runxin.platform.centres.models import CentreActivity, CounsellingCentre
 from runxin.platform.centres.services import record_centre_activity
+from runxin.platform.completeness.requirements import REQUIRED_FIGURES
 from runxin.platform.completeness import FigureState, completeness
 from runxin.platform.hotlines.models import Hotline, HotlineCallCount
 from runxin.platform.hotlines.services import record_call_counts
@@ -108,9 +110,12 @@ def oracle(raw: dict[str, list[Any]], tenants: list[Any], period_id: str, grace:
                                    and utc(h.created_at) < day_end(period.end)], "hotline_id", raw["calls"]),
                 ("CENTRE_ACTIVITY", [c for c in raw["centres"] if c.tenant_id == t.id and c.status == "OPERATIONAL"
                                      and (c.opening_date is None or c.opening_date <= period.end)], "centre_id", raw["activity"]),
+                # Once per class of the term's school year (2025T2 belongs to school year 2025).
+                ("CLASS_TERM_HOURS", [c for c in raw["classes"] if c.tenant_id == t.id and c.school_year == int(period.id[:4])],
+                 "class_id", raw["term_hours"]),
             ):  # fmt: skip
-                kinds = ("COUNTY", "SCHOOL") if code == "HOTLINE_CALLS" else ("COUNTY",)
-                answered = {o.id: [r for r in rows_of if getattr(r, link) == o.id and r.period == period.id] for o in owners}
+                kinds = {"HOTLINE_CALLS": ("COUNTY", "SCHOOL"), "CENTRE_ACTIVITY": ("COUNTY",), "CLASS_TERM_HOURS": ("SCHOOL",)}[code]
+                answered = {o.id: [r for r in rows_of if getattr(r, link) == o.id and _period_of(r) == period.id] for o in owners}
                 present = all(answered.values())
                 arrived = max((utc(r.created_at) for rs in answered.values() for r in rs), default=None)
                 states[code] = judged(t.kind in kinds and bool(owners), present, arrived, due)
@@ -144,7 +149,13 @@ async def raw_rows(session: Any, root_id: uuid.UUID) -> dict[str, list[Any]]:
         "windows": await rows(ReportingWindow), "enrolment": await rows(SchoolEnrolment), "hotlines": await rows(Hotline),
         "calls": await rows(HotlineCallCount), "centres": await rows(CounsellingCentre), "activity": await rows(CentreActivity),
         "staff": await rows(Staff), "attendance": await rows(TrainingAttendance), "rounds": await rows(ScreeningRound),
+        "classes": await rows(SchoolClass), "term_hours": await rows(ClassTermHours),
     }  # fmt: skip
+
+
+def _period_of(row: Any) -> str:
+    # Call counts and centre activity name their period `period`; class hours name it `term`.
+    return row.term if isinstance(row, ClassTermHours) else row.period
 
 
 # --- random worlds of writes -------------------------------------------------------------------
@@ -190,6 +201,13 @@ def plans(draw: Any) -> dict[str, Any]:
     plan["calls"] = [(h, writes(("2025T1", "2025T2", "2024T2"))) for h in range(len(plan["hotlines"]))]
     plan["activity"] = [(c, writes(("2025T1", "2025T2"))) for c in range(len(plan["centres"]))]
     plan["enrolment"] = [(s, writes(("2025SY", "2024SY"))) for s in schools]
+    # Classes of a school year (0-2 per school), and each one's hours for some terms of it.
+    plan["classes"] = [(s, draw(st.sampled_from((2024, 2025)))) for s in schools for _ in range(draw(st.integers(0, 2)))]
+    plan["term_hours"] = [
+        (c, f"{year}T{term}", draw(st.sampled_from(instants(f"{year}T{term}"))))
+        for c, (_, year) in enumerate(plan["classes"])
+        for term in draw(st.sets(st.sampled_from((1, 2))))
+    ]
     # Screening rounds are not corrected in place: each write is another round of its school year (a
     # school may hold a second one), held on a day of that year, through the service or as a row.
     plan["rounds"] = [
@@ -280,6 +298,15 @@ async def write(session: Any, tree: Tree, plan: dict[str, Any]) -> None:
         else:
             session.add(ScreeningRound(tenant_id=ts[s].id, root_id=tree.city.id, school_year=year, held_on=held,
                                        title=f"{year}学年筛查", instrument="MHT", created_at=at, updated_at=at))  # fmt: skip
+    classes = []
+    for n, (s, year) in enumerate(plan["classes"]):
+        row = SchoolClass(tenant_id=ts[s].id, root_id=tree.city.id, school_year=year, grade=1, name=f"1年级({n + 1})班")
+        session.add(row)
+        classes.append(row)
+    await session.flush()
+    for c, term, at in plan["term_hours"]:
+        session.add(ClassTermHours(tenant_id=classes[c].tenant_id, root_id=tree.city.id, class_id=classes[c].id, term=term,
+                                   teaching_weeks=18, mental_health_hours=9, class_meeting_hours=4, created_at=at, updated_at=at))  # fmt: skip
     await session.commit()
 
 
@@ -367,6 +394,7 @@ async def test_a_school_sees_only_its_own_subtree(system_session, sessionmaker) 
     assert [(f.code, f.state) for f in answer.root.figures] == [
         ("HOTLINE_CALLS", FigureState.MISSING),
         ("CENTRE_ACTIVITY", FigureState.NOT_REQUIRED),
+        ("CLASS_TERM_HOURS", FigureState.NOT_REQUIRED),
     ]
     assert answer.descendants == []
     # And over the county it sees by name only, nothing of its sibling: the rates there would look
@@ -396,9 +424,10 @@ async def test_a_batch_takes_two_statements_plus_one_per_figure(system_session, 
             found = await completeness(session, [tree.city.path, *(c.path for c in tree.counties)], parse_period("2025T1"))
         finally:
             event.remove(engine.sync_engine, "before_cursor_execute", count)
-    # Then every subtree is answered, in the tenants, the windows and one statement per figure due (two for a term)
+    # Then every subtree is answered, in the tenants, the windows and one statement per figure due for a term
     assert len(found) == 4 and len(found[tree.city.path].descendants) == 3 + 3 * schools
-    assert len(statements) == 2 + 2, statements
+    term_figures = sum(1 for figure in REQUIRED_FIGURES if "TERM" in figure.period_kinds)
+    assert len(statements) == 2 + term_figures, statements
 
 
 def test_instants_straddle_the_deadlines() -> None:

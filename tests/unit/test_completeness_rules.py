@@ -138,7 +138,7 @@ def test_every_figure_is_due_for_some_kind_of_period_and_names_its_source() -> N
     assert due == {
         "YEAR": ["TRAINING_CREDITS"],
         "MONTH": [],
-        "TERM": ["HOTLINE_CALLS", "CENTRE_ACTIVITY"],
+        "TERM": ["HOTLINE_CALLS", "CENTRE_ACTIVITY", "CLASS_TERM_HOURS"],
         "SCHOOL_YEAR": ["ENROLMENT", "SCREENING_ROUND"],
     }
 
