@@ -148,7 +148,7 @@ def render(report: PeriodReport) -> bytes:
         if figure is None:
             continue
         rows.append(
-            [Paragraph(name, cell), code, figure.text(), f"{figure.numerator:g}", f"{figure.denominator:g}", figure.state]
+            [Paragraph(name, cell), code, figure.text(), _part(figure.numerator), _part(figure.denominator), figure.state]
         )
     story.append(_table(rows, [90 * mm, 60 * mm, 25 * mm, 25 * mm, 25 * mm, 35 * mm]))
     if report.children:
@@ -178,3 +178,8 @@ def render(report: PeriodReport) -> bytes:
     story += [Spacer(1, 8 * mm), Paragraph("填报人：＿＿＿＿＿＿　　审核人：＿＿＿＿＿＿　　单位（盖章）：＿＿＿＿＿＿", body)]
     doc.build(story)
     return buffer.getvalue()
+
+
+def _part(amount: float | None) -> str:
+    """A numerator or denominator; a suppressed figure's are withheld (None), printed as a dash."""
+    return "—" if amount is None else f"{amount:g}"
